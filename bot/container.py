@@ -1,0 +1,96 @@
+"""Builds the services once, lazily, from settings. The only place that knows the adapters."""
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cached_property
+
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class Container:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+
+    @cached_property
+    def store(self):
+        from bot.adapters.store_dir import load_store
+
+        return load_store(self.settings.store_dir)
+
+    @cached_property
+    def embeddings(self):
+        from bot.adapters.embeddings import build_embeddings
+
+        return build_embeddings(self.settings.embedding_model)
+
+    @cached_property
+    def retriever(self):
+        from bot.adapters.chroma_store import ChromaRetriever, open_vector_store
+
+        index_dir = self.settings.index_dir / self.settings.store_key()
+        return ChromaRetriever(open_vector_store(index_dir, self.embeddings))
+
+    @cached_property
+    def llm(self):
+        if not self.settings.llm_enabled:
+            return None
+        from bot.adapters.llama_cpp_model import LlamaCppChatModel
+
+        s = self.settings
+        return LlamaCppChatModel(s.llm_model_path, s.llm_n_ctx, s.llm_n_threads, s.llm_n_gpu_layers, s.llm_temperature)
+
+    @cached_property
+    def phraser(self):
+        from bot.services.phrasing import Phraser
+
+        return Phraser(self.llm, self.store.catalogue.names(), self.settings.llm_mode, self.settings.llm_max_tokens)
+
+    @cached_property
+    def products(self):
+        from bot.services.products import ProductAnswers
+
+        return ProductAnswers(self.store.catalogue, self.phraser, self.retriever, self.embeddings,
+                              self.settings.relevance_threshold)
+
+    @cached_property
+    def knowledge(self):
+        from bot.services.knowledge import KnowledgeAnswers
+
+        return KnowledgeAnswers(self.retriever, self.phraser, self.products, self.settings.relevance_threshold,
+                                self.settings.retrieval_k)
+
+    @cached_property
+    def upsell(self):
+        from bot.services.upsell import UpsellService
+
+        return UpsellService(self.store.catalogue, self.phraser, self.settings.upsell_enabled)
+
+    def warm_up(self) -> None:
+        """Load every model now so the first shopper does not wait for it."""
+        self.knowledge.policy("warm up")
+        if self.llm:
+            self.llm.load()
+            self.phraser.phrase("policy", "warm up", ["The shop is open."])
+            self.phraser.stats.clear()
+
+
+_container: Container | None = None
+_lock = threading.Lock()
+
+
+def get_container() -> Container:
+    global _container
+    with _lock:
+        if _container is None:
+            _container = Container()
+        return _container
+
+
+def set_container(container: Container | None) -> None:
+    """Tests inject a container built from fakes."""
+    global _container
+    with _lock:
+        _container = container

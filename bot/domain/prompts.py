@@ -1,0 +1,104 @@
+"""Versioned prompt templates and output grammars for the answer-phrasing LLM. Pure: no I/O.
+
+The fixed part (system prompt and few-shot examples) comes first and never changes between
+requests, so llama.cpp reuses its KV cache; only the facts and the question follow it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+PROMPT_VERSION = "grounded-answer/v1"
+
+SYSTEM = (
+    "You are the shop's customer-service assistant. You only use the numbered FACTS. "
+    "Pick the facts that answer the QUESTION, most useful first, and write a short friendly "
+    "lead-in sentence. Never add prices, numbers, products, links or promises of your own."
+)
+
+# (facts, question, answer) - the answer shows the output format the grammar enforces.
+FEW_SHOT = [
+    (
+        ["Items can be returned within 30 days of delivery.", "Refunds go to the original payment method."],
+        "how long do i have to send something back?",
+        {"intro": "Here is how returns work", "facts": [1, 2]},
+    ),
+    (
+        ["The Trail Lamp is rechargeable.", "Trail Lamp weight: 80 g.", "The Trail Lamp is water resistant."],
+        "is the lamp waterproof?",
+        {"intro": "Good question about the lamp", "facts": [3]},
+    ),
+]
+
+TASK_HINTS = {
+    "policy": "Answer the policy question.",
+    "product": "Answer the question about the product.",
+    "describe": "Describe the product briefly.",
+    "upsell": "Suggest the product as a good match, without pushing.",
+    "recommend": "Recommend the products that fit.",
+}
+
+
+@dataclass(frozen=True)
+class PromptParts:
+    messages: list[dict]
+    grammar: str | None
+
+
+def number_facts(facts: list[str]) -> str:
+    return "\n".join(f"{i}. {fact}" for i, fact in enumerate(facts, 1))
+
+
+def user_turn(task: str, facts: list[str], question: str) -> str:
+    return f"TASK: {TASK_HINTS.get(task, TASK_HINTS['product'])}\nFACTS:\n{number_facts(facts)}\nQUESTION: {question.strip()[:400]}"
+
+
+def build_messages(task: str, facts: list[str], question: str, mode: str = "select") -> list[dict]:
+    messages = [{"role": "system", "content": SYSTEM}]
+    for shot_facts, shot_question, shot_answer in FEW_SHOT:
+        messages.append({"role": "user", "content": user_turn("policy", shot_facts, shot_question)})
+        messages.append({"role": "assistant", "content": _shot_reply(shot_answer, shot_facts, mode)})
+    messages.append({"role": "user", "content": user_turn(task, facts, question)})
+    return messages
+
+
+def _shot_reply(answer: dict, facts: list[str], mode: str) -> str:
+    if mode == "select":
+        return json.dumps(answer)
+    chosen = " ".join(facts[i - 1] for i in answer["facts"])
+    return f"{answer['intro']}. {chosen}"
+
+
+def select_grammar(n_facts: int, max_pick: int = 3, max_intro_chars: int = 90) -> str:
+    """GBNF: a lead-in without digits or links, then 1..max_pick distinct-looking fact numbers."""
+    indices = " | ".join(f'"{i}"' for i in range(1, n_facts + 1))
+    more = f'("," " "? idx){{0,{max(0, min(max_pick, n_facts) - 1)}}}'
+    return "\n".join(
+        [
+            'root ::= "{\\"intro\\": \\"" intro "\\", \\"facts\\": [" idx ' + more + ' "]}"',
+            f"intro ::= [A-Za-z] [A-Za-z ,'!-]{{0,{max_intro_chars}}}",
+            f"idx ::= {indices}",
+        ]
+    )
+
+
+def parse_selection(raw: str, n_facts: int) -> tuple[str, list[int]] | None:
+    """Read the model's JSON; None when it is unusable (the caller composes from facts instead)."""
+    try:
+        data = json.loads(raw)
+        intro = str(data.get("intro", "")).strip()
+        picks: list[int] = []
+        for i in data.get("facts", []):
+            if isinstance(i, int) and 1 <= i <= n_facts and i not in picks:
+                picks.append(i)
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return (intro, picks) if picks else None
+
+
+def compose_selected(intro: str, facts: list[str], picks: list[int]) -> str:
+    lead = intro.rstrip(" ,!-")
+    body = " ".join(facts[i - 1] for i in picks)
+    if not lead or len(lead.split()) < 2:
+        return body
+    return f"{lead[0].upper()}{lead[1:]}: {body}"

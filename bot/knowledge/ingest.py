@@ -1,0 +1,64 @@
+"""Ingest job: store directory -> Chroma collection, through LangChain's indexing API.
+
+The record manager remembers a hash of every chunk, so a re-run embeds only new or changed chunks
+and deletes chunks whose source disappeared (cleanup="full").
+Run: python -m bot.knowledge.ingest [--store DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def record_manager(index_dir: Path):
+    from langchain_classic.indexes import SQLRecordManager
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    manager = SQLRecordManager("chroma/shop_knowledge", db_url=f"sqlite:///{index_dir / 'records.sqlite'}")
+    manager.create_schema()
+    return manager
+
+
+def ingest(settings: Settings, embeddings=None, progress: bool = True) -> dict:
+    from langchain_core.indexing import index
+
+    from bot.adapters.chroma_store import open_vector_store
+    from bot.adapters.embeddings import build_embeddings
+    from bot.adapters.store_dir import load_store
+    from bot.knowledge.documents import store_documents
+
+    started = time.perf_counter()
+    store = load_store(settings.store_dir)
+    docs = store_documents(store, settings.chunk_size, settings.chunk_overlap)
+    index_dir = settings.index_dir / settings.store_key()
+    vector_store = open_vector_store(index_dir, embeddings or build_embeddings(settings.embedding_model))
+    stream = tqdm(docs, desc="embedding chunks", unit="chunk", disable=not progress)
+    result = dict(index(stream, record_manager(index_dir), vector_store, cleanup="full", source_id_key="source"))
+    result["chunks"] = len(docs)
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, help="store directory (default: SHOPBOT_STORE_DIR)")
+    args = parser.parse_args(argv)
+    settings = get_settings() if not args.store else Settings(store_dir=args.store)
+    result = ingest(settings)
+    print(
+        f"ingest: {result['chunks']} chunks from {settings.store_dir} -> added {result['num_added']}, "
+        f"updated {result['num_updated']}, skipped {result['num_skipped']}, deleted {result['num_deleted']} "
+        f"in {result['seconds']} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

