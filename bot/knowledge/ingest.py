@@ -41,7 +41,8 @@ def ingest(settings: Settings, embeddings=None, progress: bool = True) -> dict:
     index_dir = settings.index_dir / settings.store_key()
     vector_store = open_vector_store(index_dir, embeddings or build_embeddings(settings.embedding_model))
     stream = tqdm(docs, desc="embedding chunks", unit="chunk", disable=not progress)
-    result = dict(index(stream, record_manager(index_dir), vector_store, cleanup="full", source_id_key="source"))
+    result = dict(index(stream, record_manager(index_dir), vector_store, cleanup="full", source_id_key="source",
+                         key_encoder="sha256"))
     result["chunks"] = len(docs)
     result["seconds"] = round(time.perf_counter() - started, 2)
     return result

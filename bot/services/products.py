@@ -133,8 +133,10 @@ class ProductAnswers:
         if not facts:
             return []
         if self.embedder:
-            query = self.embedder.embed_query(question)
-            scores = [cosine(query, vec) for vec in self.embedder.embed_documents([f.text for f in facts])]
+            # Score what is asked about, not the product's name, which every fact repeats.
+            query = self.embedder.embed_query(_without_name(question, product.name))
+            texts = [_without_name(f.text, product.name) for f in facts]
+            scores = [cosine(query, vec) for vec in self.embedder.embed_documents(texts)]
             cutoff = self.threshold
         else:
             asked = set(tokens(question)) - set(tokens(product.name)) - _STOPWORDS
@@ -168,6 +170,14 @@ _STOPWORDS = set(
     "a an the is are it its this that do does did you your we our of for to in on with and or how what "
     "which can i me my be have has will would should much many about tell there any".split()
 )
+
+
+def _without_name(text: str, name: str) -> str:
+    import re
+
+    words = [re.escape(w) for w in re.split(r"[\s-]+", name) if w]
+    pattern = r"[\s-]*".join(words)
+    return re.sub(rf"\b(the\s+)?{pattern}s?\b", " ", text, flags=re.IGNORECASE).strip() or text
 
 
 def _recommend_fact(product: Product) -> Fact:

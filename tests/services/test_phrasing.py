@@ -1,0 +1,37 @@
+from bot.services.phrasing import Phraser
+from tests.fakes import FakeChatModel
+
+FACTS = ["Returns are accepted within 30 days of delivery.", "Refunds take 5 to 10 business days."]
+
+
+def test_selected_facts_are_composed_with_the_lead_in():
+    llm = FakeChatModel('{"intro": "Here is our return window", "facts": [1]}')
+    out = Phraser(llm, []).phrase("policy", "how long to return?", FACTS)
+    assert out.text == "Here is our return window: Returns are accepted within 30 days of delivery."
+    assert out.grounding == "llm"
+    assert llm.calls[0]["grammar"] and 'idx ::= "1" | "2"' in llm.calls[0]["grammar"]
+
+
+def test_free_text_with_an_invented_number_is_replaced_by_the_facts():
+    llm = FakeChatModel("You have 60 days to return anything!")
+    phraser = Phraser(llm, [], mode="free")
+    out = phraser.phrase("policy", "how long to return?", FACTS, max_facts=2)
+    assert out.grounding == "replaced" and out.text == " ".join(FACTS)
+    assert phraser.stats["replaced"] == 1
+
+
+def test_free_text_that_names_another_product_is_replaced():
+    out = Phraser(FakeChatModel("Try our Laptop instead."), ["Laptop"], mode="free").phrase("product", "q", FACTS)
+    assert out.grounding == "replaced"
+
+
+def test_model_failure_and_garbage_output_fall_back_to_facts():
+    broken = Phraser(FakeChatModel(error=RuntimeError("boom")), []).phrase("policy", "q", FACTS, max_facts=1)
+    assert broken.text == FACTS[0] and broken.grounding == "replaced"
+    garbage = Phraser(FakeChatModel("{{{"), []).phrase("policy", "q", FACTS, max_facts=1)
+    assert garbage.text == FACTS[0] and garbage.grounding == "replaced"
+
+
+def test_without_a_model_replies_are_composed():
+    out = Phraser(None, []).phrase("policy", "q", FACTS, max_facts=1)
+    assert (out.text, out.grounding) == (FACTS[0], "composed")

@@ -1,0 +1,77 @@
+import pytest
+
+from bot.adapters.store_dir import StoreData
+from bot.services.phrasing import Phraser
+from bot.services.products import ProductAnswers
+from bot.services.upsell import UpsellService
+from tests.fakes import FakeChatModel, FakeEmbedder, tiny_catalogue
+
+
+@pytest.fixture()
+def products():
+    catalogue = tiny_catalogue()
+    return ProductAnswers(catalogue, Phraser(FakeChatModel(), catalogue.names()), embedder=FakeEmbedder(), threshold=0.3)
+
+
+def test_exact_variant_price_comes_from_the_catalogue(products):
+    answer = products.fact_answer("product_price", "how much is the blue M t-shirt")
+    assert answer.text == "The T-Shirt (blue, M) costs $20.00 and is in stock."
+    assert [(s.kind, s.id) for s in answer.sources] == [("variant", "1001")]
+    assert answer.product_id == "100"
+
+
+def test_out_of_stock_variant_offers_in_stock_alternatives(products):
+    answer = products.fact_answer("product_availability", "is the blue L t-shirt available?")
+    assert answer.text.startswith("The T-Shirt (blue, L) costs $21.50 and is out of stock.")
+    assert "(blue, M) costs $20.00 and is in stock" in answer.text
+
+
+def test_several_matching_variants_ask_which_one_with_buttons(products):
+    answer = products.fact_answer("product_price", "price of the blue t-shirt")
+    assert answer.kind == "clarify_variant"
+    assert [b["title"] for b in answer.buttons] == ["blue, M", "blue, L"]
+    assert answer.buttons[0]["payload"] == '/inform{"item_id":"1001"}'
+
+
+def test_inform_continues_with_the_product_in_the_slot(products):
+    answer = products.fact_answer("inform", "the red one", current_id="100")
+    assert answer.text == "The T-Shirt (red, M) costs $19.00 and is in stock."
+
+
+def test_button_item_id_answers_exactly(products):
+    assert "$21.50" in products.fact_answer("inform", "", item_id="1002").text
+
+
+def test_ambiguous_product_asks_which_product(products):
+    answer = products.fact_answer("product_price", "how much is the camera")
+    assert answer.kind == "clarify_product" and len(answer.buttons) == 2
+
+
+def test_unknown_product_says_so_and_offers_a_person(products):
+    answer = products.fact_answer("product_price", "how much is the helicopter")
+    assert answer.handoff_offered and "couldn't find" in answer.text and answer.buttons
+
+
+def test_impossible_combination_is_explained_with_the_real_options(products):
+    answer = products.fact_answer("product_price", "red L t-shirt price")
+    assert answer.text.startswith("We don't have the T-Shirt in red, L.")
+    assert "color: blue, red" in answer.text
+
+
+def test_descriptive_question_uses_relevant_facts_only(products):
+    answer = products.question("is the t-shirt machine washable?")
+    assert "machine washable" in answer.text and answer.grounding == "llm"
+
+
+def test_question_without_supporting_facts_admits_it(products):
+    answer = products.question("is the t-shirt bulletproof?")
+    assert answer.handoff_offered and "don't have that detail" in answer.text
+
+
+def test_upsell_suggests_one_available_complement_with_its_price():
+    catalogue = tiny_catalogue()
+    service = UpsellService(catalogue, Phraser(None, catalogue.names()))
+    answer = service.suggest("100", ["product_price"], declined=False)
+    assert answer.product_id == "400" and "$12.00" in answer.text
+    assert service.suggest("100", ["complaint"], declined=False) is None
+    assert service.suggest("100", ["product_price"], declined=True) is None

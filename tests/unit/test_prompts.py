@@ -1,0 +1,33 @@
+import json
+
+from bot.domain.prompts import (
+    PROMPT_VERSION, build_messages, compose_selected, parse_selection, select_grammar,
+)
+
+
+def test_fixed_prefix_is_identical_across_requests():
+    # llama.cpp reuses its KV cache only for an identical prefix: everything but the last turn.
+    a = build_messages("policy", ["Fact one."], "question a")
+    b = build_messages("product", ["Other fact.", "Two."], "question b")
+    assert a[:-1] == b[:-1]
+    assert "Fact one." in a[-1]["content"] and "1. Fact one." in a[-1]["content"]
+    assert PROMPT_VERSION.startswith("grounded-answer/")
+
+
+def test_grammar_only_allows_existing_fact_numbers():
+    grammar = select_grammar(3, max_pick=2)
+    assert 'idx ::= "1" | "2" | "3"' in grammar
+    assert "{0,1}" in grammar  # at most two picks
+    assert "0-9" not in grammar.split("intro ::=")[1].split("\n")[0]  # no digits in the lead-in
+
+
+def test_parse_selection_keeps_valid_unique_picks():
+    assert parse_selection(json.dumps({"intro": "Sure", "facts": [2, 2, 9, 1]}), 3) == ("Sure", [2, 1])
+    assert parse_selection("not json", 3) is None
+    assert parse_selection(json.dumps({"intro": "x", "facts": [7]}), 3) is None
+
+
+def test_compose_selected_joins_intro_and_facts():
+    facts = ["A is true.", "B is true."]
+    assert compose_selected("here is what I found", facts, [2]) == "Here is what I found: B is true."
+    assert compose_selected("ok", facts, [1, 2]) == "A is true. B is true."
