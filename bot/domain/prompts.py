@@ -8,12 +8,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-PROMPT_VERSION = "grounded-answer/v1"
+PROMPT_VERSION = "grounded-answer/v2"
+
+# A tiny model's free-written lead-ins invented claims ("we also accept cash"), so in select mode it
+# chooses one of these openers; everything after it is the shop's own facts, verbatim.
+OPENERS = ("Here is what I found", "Good question", "Sure", "Happy to help", "Here are the details")
 
 SYSTEM = (
     "You are the shop's customer-service assistant. You only use the numbered FACTS. "
-    "Pick the facts that answer the QUESTION, most useful first, and write a short friendly "
-    "lead-in sentence. Never add prices, numbers, products, links or promises of your own."
+    "Pick the facts that answer the QUESTION, most useful first, and a short friendly opener. "
+    "Never add prices, numbers, products, links or promises of your own."
 )
 
 # (facts, question, answer) - the answer shows the output format the grammar enforces.
@@ -21,12 +25,12 @@ FEW_SHOT = [
     (
         ["Items can be returned within 30 days of delivery.", "Refunds go to the original payment method."],
         "how long do i have to send something back?",
-        {"intro": "Here is how returns work", "facts": [1, 2]},
+        {"intro": "Here are the details", "facts": [1, 2]},
     ),
     (
         ["The Trail Lamp is rechargeable.", "Trail Lamp weight: 80 g.", "The Trail Lamp is water resistant."],
         "is the lamp waterproof?",
-        {"intro": "Good question about the lamp", "facts": [3]},
+        {"intro": "Good question", "facts": [3]},
     ),
 ]
 
@@ -69,14 +73,15 @@ def _shot_reply(answer: dict, facts: list[str], mode: str) -> str:
     return f"{answer['intro']}. {chosen}"
 
 
-def select_grammar(n_facts: int, max_pick: int = 3, max_intro_chars: int = 90) -> str:
-    """GBNF: a lead-in without digits or links, then 1..max_pick distinct-looking fact numbers."""
+def select_grammar(n_facts: int, max_pick: int = 3) -> str:
+    """GBNF: one of the fixed openers, then 1..max_pick fact numbers that exist."""
     indices = " | ".join(f'"{i}"' for i in range(1, n_facts + 1))
+    openers = " | ".join(f'"{o}"' for o in OPENERS)
     more = f'("," " "? idx){{0,{max(0, min(max_pick, n_facts) - 1)}}}'
     return "\n".join(
         [
             'root ::= "{\\"intro\\": \\"" intro "\\", \\"facts\\": [" idx ' + more + ' "]}"',
-            f"intro ::= [A-Za-z] [A-Za-z ,'!-]{{0,{max_intro_chars}}}",
+            f"intro ::= {openers}",
             f"idx ::= {indices}",
         ]
     )
@@ -97,8 +102,8 @@ def parse_selection(raw: str, n_facts: int) -> tuple[str, list[int]] | None:
 
 
 def compose_selected(intro: str, facts: list[str], picks: list[int]) -> str:
-    lead = intro.rstrip(" ,!-")
     body = " ".join(facts[i - 1] for i in picks)
-    if not lead or len(lead.split()) < 2:
+    lead = intro.strip().rstrip(" ,!-.:")
+    if lead not in OPENERS:
         return body
-    return f"{lead[0].upper()}{lead[1:]}: {body}"
+    return f"{lead}{':' if lead.startswith('Here') else '!'} {body}"

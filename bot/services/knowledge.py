@@ -22,9 +22,19 @@ TOPICS = {
 
 def passage_sentences(passage: Passage) -> list[str]:
     """Plain sentences of a Markdown chunk (headings dropped, list markers and emphasis removed)."""
-    lines = [ln for ln in passage.text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    text = " ".join(re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", ln) for ln in lines)
-    text = re.sub(r"[*_`]{1,3}", "", text)
+    parts: list[str] = []
+    bullets: list[str] = []
+    for line in passage.text.splitlines() + [""]:
+        item = re.match(r"^\s*(?:[-*+]|\d+\.)\s+(.*)", line)
+        if item:
+            bullets.append(item.group(1).strip().rstrip(".;,"))
+            continue
+        if bullets:  # a list reads as one sentence: "We accept: Visa; PayPal; gift cards."
+            parts.append("; ".join(bullets) + ".")
+            bullets = []
+        if line.strip() and not line.lstrip().startswith("#"):
+            parts.append(line.strip())
+    text = re.sub(r"[*_`]{1,3}", "", " ".join(parts))
     return [s if s[-1] in ".!?" else s + "." for s in split_sentences(text)]
 
 

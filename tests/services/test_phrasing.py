@@ -5,9 +5,9 @@ FACTS = ["Returns are accepted within 30 days of delivery.", "Refunds take 5 to 
 
 
 def test_selected_facts_are_composed_with_the_lead_in():
-    llm = FakeChatModel('{"intro": "Here is our return window", "facts": [1]}')
+    llm = FakeChatModel('{"intro": "Here are the details", "facts": [1]}')
     out = Phraser(llm, []).phrase("policy", "how long to return?", FACTS)
-    assert out.text == "Here is our return window: Returns are accepted within 30 days of delivery."
+    assert out.text == "Here are the details: Returns are accepted within 30 days of delivery."
     assert out.grounding == "llm"
     assert llm.calls[0]["grammar"] and 'idx ::= "1" | "2"' in llm.calls[0]["grammar"]
 

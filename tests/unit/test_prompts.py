@@ -1,7 +1,7 @@
 import json
 
 from bot.domain.prompts import (
-    PROMPT_VERSION, build_messages, compose_selected, parse_selection, select_grammar,
+    OPENERS, PROMPT_VERSION, build_messages, compose_selected, parse_selection, select_grammar,
 )
 
 
@@ -18,7 +18,8 @@ def test_grammar_only_allows_existing_fact_numbers():
     grammar = select_grammar(3, max_pick=2)
     assert 'idx ::= "1" | "2" | "3"' in grammar
     assert "{0,1}" in grammar  # at most two picks
-    assert "0-9" not in grammar.split("intro ::=")[1].split("\n")[0]  # no digits in the lead-in
+    # The opener is chosen from fixed phrases: the model writes no claims of its own.
+    assert grammar.split("intro ::= ")[1].split("\n")[0] == " | ".join(f'"{o}"' for o in OPENERS)
 
 
 def test_parse_selection_keeps_valid_unique_picks():
@@ -29,5 +30,6 @@ def test_parse_selection_keeps_valid_unique_picks():
 
 def test_compose_selected_joins_intro_and_facts():
     facts = ["A is true.", "B is true."]
-    assert compose_selected("here is what I found", facts, [2]) == "Here is what I found: B is true."
-    assert compose_selected("ok", facts, [1, 2]) == "A is true. B is true."
+    assert compose_selected("Here is what I found", facts, [2]) == "Here is what I found: B is true."
+    assert compose_selected("Sure", facts, [2]) == "Sure! B is true."
+    assert compose_selected("We also sell cars", facts, [1, 2]) == "A is true. B is true."  # not an opener
