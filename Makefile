@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 PY := .venv-actions/bin/python
 RASA := .venv-rasa/bin/rasa
 
-.PHONY: help setup lookups ingest train validate run chat stop test test-unit test-stories test-e2e clean
+.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e clean
 help:
 	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
 	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end)"
@@ -41,6 +41,10 @@ run: ingest train
 chat: ingest train
 	@curl -sf localhost:5005/status >/dev/null || bash scripts/run.sh --background
 	@$(PY) -m bot.chat
+
+bench: ingest train
+	@curl -sf localhost:5005/status >/dev/null || bash scripts/run.sh --background
+	@$(PY) -m bench.turns
 
 stop:
 	@-kill $$(cat var/run/actions.pid var/run/rasa.pid 2>/dev/null) 2>/dev/null; rm -f var/run/*.pid

