@@ -60,11 +60,9 @@ class ProductAnswers:
         if item_id and (found := self.catalogue.find_variant(item_id)):
             return self._variant_answer(intent, *found)
         hints = list(hints)
-        product, candidates = self.resolve(text, hints, current_id, prefer_current=intent == "inform")
-        if candidates:
-            return choose_product(candidates)
-        if not product:
-            return dont_know("I couldn't find that product in our catalogue")
+        product = self._product_or_reply(text, hints, current_id, prefer_current=intent == "inform")
+        if isinstance(product, Answer):
+            return product
         if intent == "product_options":
             return _composed([options_fact(product), stock_summary_fact(product)], "product_options", product)
         match = match_variant(text, product, hints)
@@ -105,21 +103,25 @@ class ProductAnswers:
         return answer
 
     # -- descriptive answers -----------------------------------------------------------------------
-    def describe(self, text: str, hints: Iterable[str] = (), current_id: str | None = None) -> Answer:
-        product, candidates = self.resolve(text, hints, current_id)
+    def _product_or_reply(self, text: str, hints: Iterable[str], current_id: str | None,
+                          prefer_current: bool = False) -> Product | Answer:
+        """The one product meant, or the reply to send instead (which one? / not found)."""
+        product, candidates = self.resolve(text, hints, current_id, prefer_current)
         if candidates:
             return choose_product(candidates)
-        if not product:
-            return dont_know("I couldn't find that product in our catalogue")
+        return product or dont_know("I couldn't find that product in our catalogue")
+
+    def describe(self, text: str, hints: Iterable[str] = (), current_id: str | None = None) -> Answer:
+        product = self._product_or_reply(text, hints, current_id)
+        if isinstance(product, Answer):
+            return product
         facts = description_facts(product)[:4] + [options_fact(product), stock_summary_fact(product)]
         return self._phrased("describe", text, facts, product, max_facts=4)
 
     def question(self, text: str, hints: Iterable[str] = (), current_id: str | None = None) -> Answer:
-        product, candidates = self.resolve(text, hints, current_id)
-        if candidates:
-            return choose_product(candidates)
-        if not product:
-            return dont_know("I couldn't find that product in our catalogue")
+        product = self._product_or_reply(text, hints, current_id)
+        if isinstance(product, Answer):
+            return product
         facts = description_facts(product) + [options_fact(product), stock_summary_fact(product)]
         relevant = self.relevant_facts(text, facts, product)
         if not relevant:
