@@ -6,7 +6,6 @@ import argparse
 import json
 import statistics
 import time
-import urllib.request
 from pathlib import Path
 
 from bot.chat import send

@@ -9,7 +9,7 @@ from bot.domain.facts import (
     Answer, Fact, description_facts, options_fact, product_source, stock_summary_fact, variant_fact,
 )
 from bot.domain.matching import ProductMatcher, distinguishing_options, match_variant, tokens
-from bot.domain.replies import HUMAN_BUTTON, dont_know
+from bot.domain.replies import dont_know
 from bot.ports import Embedder, Retriever
 from bot.services.phrasing import Phraser
 
@@ -228,4 +228,4 @@ def _unique_sources(facts: list[Fact]):
     return out
 
 
-__all__ = ["ProductAnswers", "HUMAN_BUTTON", "choose_product", "alternatives"]
+__all__ = ["ProductAnswers", "choose_product", "alternatives"]

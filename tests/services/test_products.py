@@ -1,6 +1,5 @@
 import pytest
 
-from bot.adapters.store_dir import StoreData
 from bot.services.phrasing import Phraser
 from bot.services.products import ProductAnswers
 from bot.services.upsell import UpsellService
