@@ -13,11 +13,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 PY := .venv-actions/bin/python
 RASA := .venv-rasa/bin/rasa
 
-.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e clean
+.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e conformance reset-db audit clean
 help:
 	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
 	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end)"
 	@echo "make chat              talk to the bot in this terminal (starts it if needed)"
+	@echo "make conformance       tau-bench retail order tasks (dev + train sample) -> reports/conformance.md"
+	@echo "make reset-db          reseed the orders database from the store (audit: make audit)"
 	@echo "make setup | ingest | train | validate | stop | clean"
 
 setup:
@@ -45,6 +47,16 @@ chat: ingest train
 bench: ingest train
 	@curl -sf localhost:5005/status >/dev/null || bash scripts/run.sh --background
 	@$(PY) -m bench.turns
+
+reset-db: setup
+	@$(PY) -m bot.commerce_db reset --store $(STORE)
+
+audit: setup
+	@$(PY) -m bot.commerce_db audit --store $(STORE)
+
+conformance: train
+	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) SHOPBOT_CONFORMANCE=all $(PY) -m pytest -q \
+	  tests/e2e/test_order_conformance.py; echo "report: reports/conformance.md"
 
 stop:
 	@-kill $$(cat var/run/actions.pid var/run/rasa.pid 2>/dev/null) 2>/dev/null; rm -f var/run/*.pid

@@ -44,6 +44,11 @@ class ShopAction(Action, ABC):
             answer = input_problem(problem.reason, self.services.settings.max_message_chars)
             send(dispatcher, answer, False)
             return [SlotSet("handoff_offered", answer.handoff_offered)]
+        from actions.orders import redirect_to_order_form  # late: orders imports this module
+
+        redirect = redirect_to_order_form(tracker)
+        if redirect:
+            return redirect
         try:
             answer, events = await self.answer(tracker, text)
         except Exception:  # never a stack trace to the shopper; the log keeps it

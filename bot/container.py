@@ -21,6 +21,15 @@ class Container:
         return load_store(self.settings.store_dir)
 
     @cached_property
+    def commerce(self):
+        """Customers, orders and the audit log in SQL, seeded from the store directory on first use."""
+        from bot.adapters.sql import SqlCommerceStore
+
+        commerce = SqlCommerceStore(self.settings.resolved_database_url())
+        commerce.seed_from_store_dir(self.settings.store_dir)  # creates the schema; seeds only an empty database
+        return commerce
+
+    @cached_property
     def embeddings(self):
         from bot.adapters.embeddings import build_embeddings
 
@@ -65,6 +74,12 @@ class Container:
 
         return KnowledgeAnswers(self.retriever, self.phraser, self.products, self.settings.relevance_threshold,
                                 self.settings.retrieval_k)
+
+    @cached_property
+    def orders(self):
+        from bot.services.order_desk import OrderDesk
+
+        return OrderDesk(self.commerce)
 
     @cached_property
     def upsell(self):

@@ -59,11 +59,19 @@ class Settings(BaseSettings):
     upsell_enabled: bool = Field(True, description="Offer one complementary product after product answers.")
     max_message_chars: int = Field(2000, description="Longer shopper messages are answered with a polite request to shorten them.")
     citations_visible: bool = Field(True, description="Append a short 'Source: ...' line to answers.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of the shop's orders database; empty = SQLite file "
+        "var/shopbot-<store>.db, seeded from the store directory when empty."
+    )
 
     def store_key(self) -> str:
         """A stable, filesystem-safe name for the configured store (index sub-folder)."""
         resolved = self.store_dir.resolve()
         return "".join(c if c.isalnum() else "_" for c in resolved.name) + "_" + _short_hash(str(resolved))
+
+    def resolved_database_url(self) -> str:
+        """The configured database URL, or a SQLite file of its own for each store."""
+        return self.database_url or f"sqlite:///{PROJECT_ROOT / 'var' / f'shopbot-{self.store_key()}.db'}"
 
 
 def _short_hash(text: str) -> str:

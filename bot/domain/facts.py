@@ -41,6 +41,7 @@ class Answer:
     product_id: str | None = None
     grounding: str = "composed"  # "composed", "llm", or "replaced" (LLM text failed the check)
     handoff_offered: bool = False
+    extra: dict = field(default_factory=dict)  # channel metadata a flow adds (e.g. the operation done)
 
     def metadata(self) -> dict:
         return {
@@ -48,6 +49,7 @@ class Answer:
             "sources": [s.as_dict() for s in self.sources],
             "grounding": self.grounding,
             "handoff_offered": self.handoff_offered,
+            **self.extra,
         }
 
 

@@ -3,80 +3,11 @@ tau-bench retail store, spoken to over the REST channel like any scripted client
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, TAU_STORE
-
-RASA_PORT, ACTIONS_PORT = 5105, 5155
-
-
-def _get(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: int = 240) -> None:
-    for _ in range(seconds):
-        if _get(url):
-            return
-        if proc.poll() is not None:
-            pytest.fail(f"process for {url} exited:\n{log.read_text()[-3000:]}")
-        time.sleep(1)
-    pytest.fail(f"{url} not up after {seconds} s:\n{log.read_text()[-3000:]}")
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    if not (TAU_STORE / "products.json").exists():
-        pytest.fail(f"tau-bench retail store not found at {TAU_STORE}")
-    tmp = tmp_path_factory.mktemp("stack")
-    env = {**os.environ, "SHOPBOT_STORE_DIR": str(TAU_STORE), "PYTHONPATH": str(ROOT),
-           "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1"}
-    subprocess.run([sys.executable, "-m", "bot.knowledge.ingest"], cwd=ROOT, env=env, check=True)
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://localhost:{ACTIONS_PORT}/webhook"\n')
-    logs = {name: tmp / f"{name}.log" for name in ("actions", "rasa")}
-    actions = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(ACTIONS_PORT)], cwd=ROOT,
-                               env=env, stdout=logs["actions"].open("w"), stderr=subprocess.STDOUT)
-    rasa = subprocess.Popen([str(ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(RASA_PORT),
-                             "--model", "models", "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
-                            cwd=ROOT, env=env, stdout=logs["rasa"].open("w"), stderr=subprocess.STDOUT)
-    try:
-        _wait(f"http://localhost:{ACTIONS_PORT}/health", actions, logs["actions"])
-        _wait(f"http://localhost:{RASA_PORT}/status", rasa, logs["rasa"])
-        yield logs
-    finally:
-        for proc in (rasa, actions):
-            proc.terminate()
-            proc.wait(timeout=30)
-
-
-def say(message: str, sender: str = "e2e") -> list[dict]:
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"http://localhost:{RASA_PORT}/webhooks/rest/webhook", body,
-                                     {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=120) as response:
-        assert response.status == 200
-        return json.loads(response.read())
-
-
-def texts(messages: list[dict]) -> str:
-    return "\n".join(m.get("text", "") for m in messages)
-
-
-def sources(messages: list[dict]) -> list[dict]:
-    return [s for m in messages for s in m.get("custom", {}).get("shopbot", {}).get("sources", [])]
-
+from tests.conftest import TAU_STORE
+from tests.e2e.conftest import say, sources, texts
 
 def tau_variant(product_name: str, **options: str) -> tuple[str, dict]:
     products = json.loads((TAU_STORE / "products.json").read_text())

@@ -1,0 +1,115 @@
+"""The real stack (Rasa + action server with MiniLM, Chroma, SmolLM2 and SQLite) on the tau-bench retail
+store, started once per test session, spoken to over the REST channel like any scripted client."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.sql.store import SqlCommerceStore
+from tests.conftest import ROOT, TAU_STORE
+
+# Ports of their own (not the 5005/5055 of `make run`); override to run two test stacks side by side.
+RASA_PORT = int(os.environ.get("SHOPBOT_E2E_RASA_PORT", "5105"))
+ACTIONS_PORT = int(os.environ.get("SHOPBOT_E2E_ACTIONS_PORT", "5155"))
+
+
+def _get(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: int = 240) -> None:
+    for _ in range(seconds):
+        if _get(url):
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"process for {url} exited:\n{log.read_text()[-3000:]}")
+        time.sleep(1)
+    pytest.fail(f"{url} not up after {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+class Stack:
+    """Handles to the running stack: logs, and the shop database it writes to."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.template = tmp / "template.db"
+        self.live = tmp / "shop.db"
+        self.logs = {name: tmp / f"{name}.log" for name in ("actions", "rasa")}
+        self.store = SqlCommerceStore(f"sqlite:///{self.live}")
+
+    def __getitem__(self, name: str) -> Path:
+        return self.logs[name]
+
+    def reset_database(self) -> None:
+        """Back to the store's seed data, in place (SQLite's backup API copies under the proper locks)."""
+        source, target = sqlite3.connect(self.template), sqlite3.connect(self.live)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    if not (TAU_STORE / "products.json").exists():
+        pytest.fail(f"tau-bench retail store not found at {TAU_STORE}")
+    stack = Stack(tmp_path_factory.mktemp("stack"))
+    seeded = SqlCommerceStore(f"sqlite:///{stack.template}")
+    seeded.create_schema()
+    seeded.seed_from_store_dir(TAU_STORE)
+    seeded.close()
+    shutil.copy(stack.template, stack.live)
+    env = {**os.environ, "SHOPBOT_STORE_DIR": str(TAU_STORE), "PYTHONPATH": str(ROOT),
+           "SHOPBOT_DATABASE_URL": f"sqlite:///{stack.live}", "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1"}
+    subprocess.run([sys.executable, "-m", "bot.knowledge.ingest"], cwd=ROOT, env=env, check=True)
+    endpoints = stack.tmp / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://localhost:{ACTIONS_PORT}/webhook"\n')
+    actions = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(ACTIONS_PORT)], cwd=ROOT,
+                               env=env, stdout=stack.logs["actions"].open("w"), stderr=subprocess.STDOUT)
+    rasa = subprocess.Popen([str(ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(RASA_PORT),
+                             "--model", "models", "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
+                            cwd=ROOT, env=env, stdout=stack.logs["rasa"].open("w"), stderr=subprocess.STDOUT)
+    try:
+        _wait(f"http://localhost:{ACTIONS_PORT}/health", actions, stack.logs["actions"])
+        _wait(f"http://localhost:{RASA_PORT}/status", rasa, stack.logs["rasa"])
+        yield stack
+    finally:
+        for proc in (rasa, actions):
+            proc.terminate()
+            proc.wait(timeout=30)
+        stack.store.close()
+
+
+def say(message: str, sender: str = "e2e") -> list[dict]:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(f"http://localhost:{RASA_PORT}/webhooks/rest/webhook", body,
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def sources(messages: list[dict]) -> list[dict]:
+    return [s for m in messages for s in m.get("custom", {}).get("shopbot", {}).get("sources", [])]
+
+
+def kinds(messages: list[dict]) -> list[str]:
+    return [m["custom"]["shopbot"]["kind"] for m in messages if "shopbot" in (m.get("custom") or {})]

@@ -1,0 +1,136 @@
+"""The order desk on a real SQLite copy of the tau store: verification, refusals, summaries, and
+the rule that nothing is written without an explicit yes."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bot.adapters.sql import SqlCommerceStore
+from bot.services.order_desk import OrderDesk, next_slot
+from tests.conftest import TAU_STORE
+
+OLIVIA = "olivia_ito_3591"  # pending #W5442520 (paid by Visa), delivered #W5866402, processed #W5353646
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("desk") / "template.db"
+    store = SqlCommerceStore(f"sqlite:///{path}")
+    store.seed_from_store_dir(TAU_STORE)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def store(template, tmp_path):
+    shutil.copy(template, tmp_path / "shop.db")
+    store = SqlCommerceStore(f"sqlite:///{tmp_path / 'shop.db'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def desk(store):
+    return OrderDesk(store)
+
+
+def state(**slots):
+    base = {"customer_id": None, "order_request": "cancel", "order_id": None, "order_item_ids": None,
+            "new_item_ids": None, "new_item_draft": None, "payment_method_id": None, "cancel_reason": None,
+            "shipping_address": None, "order_confirmed": None}
+    return {**base, **slots}
+
+
+@pytest.mark.parametrize("text", ["olivia.ito5204@example.com", "I'm Olivia Ito, zip code 80218",
+                                  "my name is olivia ito and my zip is 80218"])
+def test_verification_by_email_or_name_and_zip(desk, text):
+    turn = desk.understand(state(), text, "customer_id")
+    assert turn.updates["customer_id"] == OLIVIA
+
+
+def test_failed_verification_reveals_nothing(desk):
+    unknown = desk.understand(state(), "nobody@example.com", "customer_id")
+    wrong_zip = desk.understand(state(), "Olivia Ito, zip 99999", "customer_id")
+    assert unknown.updates == wrong_zip.updates == {"customer_id": None}
+    assert unknown.messages[0].text == wrong_zip.messages[0].text
+
+
+def test_someone_elses_order_is_refused_like_a_missing_one(desk):
+    other = desk.understand(state(customer_id=OLIVIA), "#W3942868", "order_id")  # Harper Moore's order
+    missing = desk.understand(state(customer_id=OLIVIA), "#W0000000", "order_id")
+    assert other.updates.get("order_id") is None and missing.updates.get("order_id") is None
+    assert other.messages[0].text.replace("#W3942868", "X") == missing.messages[0].text.replace("#W0000000", "X")
+
+
+def test_one_customer_per_conversation(desk):
+    turn = desk.understand(state(customer_id=OLIVIA), "now check harper.moore2816@example.com", "order_id")
+    assert turn.messages[0].kind == "order_refused"
+
+
+def test_wrong_status_is_explained_and_not_taken(desk):
+    turn = desk.understand(state(customer_id=OLIVIA), "#W5866402", "order_id")  # delivered: can't cancel
+    assert turn.updates["order_id"] is None
+    assert "delivered" in turn.messages[0].text and "pending" in turn.messages[0].text
+
+
+def test_exchange_of_a_pending_order_becomes_an_item_change(desk):
+    turn = desk.understand(state(customer_id=OLIVIA, order_request="exchange"), "#W5442520", "order_id")
+    assert turn.updates["order_request"] == "modify_items" and turn.updates["order_id"] == "#W5442520"
+
+
+def _cancel_ready(desk):
+    s = state(customer_id=OLIVIA, order_id="#W5442520", cancel_reason="no longer needed")
+    assert next_slot(s) == "order_confirmed"
+    return s
+
+
+def test_confirmation_lists_the_exact_effect(desk):
+    question = desk.ask(_cancel_ready(desk), "order_confirmed")
+    assert "#W5442520" in question.text and "$663.85" in question.text
+    assert "Visa credit card ending 9182" in question.text and "5 to 7 business days" in question.text
+    assert "Hiking Boots" in question.text and "no longer needed" in question.text
+
+
+@pytest.mark.parametrize("reply", ["no", "maybe later", "what does that mean?", "yes but wait"])
+def test_anything_but_a_clear_yes_writes_nothing(desk, store, reply):
+    s = _cancel_ready(desk)
+    turn = desk.understand(s, reply, "order_confirmed")
+    answer = desk.submit({**s, **turn.updates}, "conv-no")
+    assert turn.updates.get("order_confirmed") is not True
+    assert "haven't changed anything" in answer.text
+    assert store.audit_entries("conv-no") == []
+    assert store.get_order("#W5442520")["status"] == "pending"
+
+
+def test_a_clear_yes_writes_once_with_an_audit_entry(desk, store):
+    s = _cancel_ready(desk)
+    turn = desk.understand(s, "yes", "order_confirmed")
+    answer = desk.submit({**s, **turn.updates}, "conv-yes")
+    assert answer.kind == "order_done"
+    assert store.get_order("#W5442520")["status"] == "cancelled"
+    [entry] = store.audit_entries("conv-yes")
+    assert entry["operation"] == "cancel_pending_order" and entry["actor"] == "assistant"
+
+
+def test_items_added_at_confirmation_are_asked_again(desk):
+    s = state(customer_id="mohamed_khan_3010", order_request="return", order_id="#W4887592",
+              order_item_ids=["2343503231"], payment_method_id="paypal_1249653")
+    turn = desk.understand(s, "I also want to return the desk lamp", "order_confirmed")
+    assert turn.updates["order_item_ids"] == ["2343503231", "4447749792"]
+    assert turn.updates["order_confirmed"] is None  # a new summary and a new yes are needed
+
+
+def test_gift_card_must_cover_a_payment_change(desk):
+    s = state(customer_id=OLIVIA, order_request="modify_payment", order_id="#W5442520")
+    turn = desk.understand(s, "my gift card", "payment_method_id")  # $56 balance, $663.85 order
+    assert turn.updates["payment_method_id"] is None and "balance" in turn.messages[0].text
+
+
+def test_reads_show_only_the_store_facts(desk):
+    status = desk.submit(state(customer_id=OLIVIA, order_request="status", order_id="#W5866402"), "c")
+    assert "delivered" in status.text and "$2,996.03" in status.text and "Tracking number" in status.text
+    orders = desk.submit(state(customer_id=OLIVIA, order_request="list"), "c")
+    assert orders.text.startswith("You have 5 orders") and "#W3657213" in orders.text
+    profile = desk.submit(state(customer_id=OLIVIA, order_request="profile"), "c")
+    assert "gift card (balance $56" in profile.text.lower() or "gift card" in profile.text.lower()

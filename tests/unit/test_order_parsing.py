@@ -1,0 +1,152 @@
+import pytest
+
+from bot.domain import order_parsing as parse
+from bot.domain.order_requests import request_kind, required_slots, status_problem
+
+ITEMS = [
+    {"name": "Gaming Mouse", "item_id": "1", "options": {"color": "black", "sensor type": "laser"}, "price": 10},
+    {"name": "Bookshelf", "item_id": "2", "options": {"material": "metal", "height": "4 ft"}, "price": 20},
+    {"name": "Gaming Mouse", "item_id": "3", "options": {"color": "white", "sensor type": "optical"}, "price": 12},
+]
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("cancel #W5442520 please", ["#W5442520"]),
+    ("order W5442520", ["#W5442520"]),  # without the hash
+    ("w 5442520 and #W1234567", ["#W5442520", "#W1234567"]),
+    ("my zip is 80218", []),
+    ("W12345678", []),  # eight digits is not an order id
+])
+def test_order_ids_in_the_forms_people_type(text, ids):
+    assert parse.find_order_ids(text) == ids
+
+
+def test_order_by_suffix_only_when_unique():
+    assert parse.order_by_suffix("the one ending in 66", ["#W7430166", "#W1111111"]) == "#W7430166"
+    assert parse.order_by_suffix("ends with 1", ["#W7430161", "#W1111111"]) is None
+
+
+def test_identity_parts():
+    assert parse.find_emails("It's Omar.Lopez1868@example.com.") == ["omar.lopez1868@example.com"]
+    assert parse.find_zip("Olivia Ito, zip code 80218") == "80218"
+    assert parse.find_zip("order #W5442520") is None
+    assert ("Olivia", "Ito") in parse.name_candidates("My name is Olivia Ito and my zip is 80218")
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("I don't need it any more", "no longer needed"),
+    ("I'll be traveling, so no longer needed", "no longer needed"),
+    ("I ordered it by mistake", "ordered by mistake"),
+    ("accidentally placed it", "ordered by mistake"),
+    ("because", None),
+])
+def test_cancel_reason(text, reason):
+    assert parse.cancel_reason(text) == reason
+
+
+@pytest.mark.parametrize("text, yes", [
+    ("yes", True), ("Yes, go ahead", True), ("/affirm", True), ("ok", True),
+    ("yes but wait", False),  # a hedge is not consent
+    ("no", False), ("maybe", False), ("what will it cost?", False), ("", False),
+])
+def test_only_an_explicit_yes_is_consent(text, yes):
+    assert parse.is_explicit_yes(text) is yes
+
+
+def test_items_by_name_and_by_options():
+    assert parse.match_order_items("return the bookshelf", ITEMS) == ["2"]
+    assert parse.match_order_items("the white mouse", ITEMS) == ["3"]
+    assert parse.match_order_items("all items", ITEMS) == ["1", "2", "3"]
+    assert parse.match_order_items("the mouse and the bookshelf", ITEMS) == ["1", "3", "2"]
+    assert parse.match_order_items("a kettle", ITEMS) == []
+
+
+VARIANTS = {
+    "a": {"item_id": "a", "options": {"switch": "clicky", "backlight": "RGB", "size": "full size"}, "price": 100, "available": True},
+    "b": {"item_id": "b", "options": {"switch": "linear", "backlight": "RGB", "size": "full size"}, "price": 110, "available": True},
+    "c": {"item_id": "c", "options": {"switch": "linear", "backlight": "white", "size": "full size"}, "price": 90, "available": True},
+    "d": {"item_id": "d", "options": {"switch": "linear", "backlight": "RGB", "size": "80%"}, "price": 80, "available": False},
+}
+
+
+def test_new_variant_keeps_the_options_not_mentioned():
+    choice = parse.choose_new_variant("linear please", VARIANTS["a"]["options"], VARIANTS, "a")
+    assert choice.item_id == "b"
+
+
+def test_new_variant_cheapest_and_unavailable():
+    assert parse.choose_new_variant("linear, the cheapest", {"switch": "clicky", "backlight": "none", "size": "x"},
+                                    VARIANTS, "a").item_id == "c"
+    none = parse.choose_new_variant("80%", VARIANTS["a"]["options"], VARIANTS, "a")
+    assert none.item_id is None and none.candidates == []  # 80% exists only out of stock
+
+
+METHODS = {
+    "paypal_1": {"source": "paypal", "id": "paypal_1"},
+    "gift_card_2": {"source": "gift_card", "id": "gift_card_2", "balance": 50.0},
+    "credit_card_3": {"source": "credit_card", "id": "credit_card_3", "brand": "visa", "last_four": "1234"},
+}
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("paypal please", ["paypal_1"]),
+    ("put it on my gift card", ["gift_card_2"]),
+    ("the visa ending in 1234", ["credit_card_3"]),
+    ("credit_card_3", ["credit_card_3"]),
+    ("the original payment method", ["paypal_1"]),
+    ("bitcoin", []),
+])
+def test_payment_methods(text, ids):
+    assert parse.choose_payment_method(text, METHODS, "paypal_1") == ids
+
+
+def test_address_parsing():
+    assert parse.parse_address("320 Cedar Avenue, Suite 116, San Antonio, TX 78219, USA") == {
+        "address1": "320 Cedar Avenue", "address2": "Suite 116", "city": "San Antonio", "state": "TX",
+        "country": "USA", "zip": "78219"}
+    assert parse.parse_address("12 Oak St, Denver, CO, 80202")["address2"] == ""
+    assert parse.parse_address("somewhere nice") is None
+
+
+@pytest.mark.parametrize("intent, text, kind", [
+    ("order_cancel", "cancel it", "cancel"),
+    ("order_modify", "change the address of order #W1234567", "modify_address"),
+    ("order_modify", "update my default address", "change_default_address"),
+    ("order_modify", "pay with paypal instead", "modify_payment"),
+    ("order_modify", "change the colour of the kettle", "modify_items"),
+    ("greet", "hi", None),
+])
+def test_request_kind(intent, text, kind):
+    assert request_kind(intent, text) == kind
+
+
+def test_required_slots_and_status_rules():
+    assert required_slots("return")[-1] == "order_confirmed"
+    assert required_slots("list") == ["customer_id"]
+    assert status_problem("cancel", "pending") is None
+    assert "delivered" in status_problem("cancel", "delivered")
+    assert "only once" in status_problem("modify_items", "pending (item modified)")
+    assert status_problem("return", "delivered") is None
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("I want to cancel an order. I'll be traveling when it arrives.", "order_cancel"),
+    ("I placed an order by accident and want to cancel it immediately.", "order_cancel"),
+    ("Then I want to cancel my order for the tea kettle and get a full refund.", "order_cancel"),
+    ("I'd like to return the skateboard", "order_return"),
+    ("please exchange #W1234567", "order_exchange"),
+    ("How do returns work?", None),  # a policy question stays one
+    ("Can I cancel an order after it shipped?", None),
+    ("I want to change my mind about the colour", None),  # no order, address, payment or item
+])
+def test_order_requests_that_nlu_may_miss(text, intent):
+    from bot.domain.order_requests import order_request_intent
+
+    assert order_request_intent(text) == intent
+
+
+def test_a_full_product_name_beats_a_shared_head_noun():
+    items = [{"name": "Action Camera", "item_id": "a", "options": {}, "price": 1},
+             {"name": "Digital Camera", "item_id": "d", "options": {}, "price": 1}]
+    assert parse.match_order_items("the digital camera", items) == ["d"]
+    assert parse.match_order_items("the cameras", items) == ["a", "d"]
