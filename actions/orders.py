@@ -80,9 +80,13 @@ class ActionStartOrderRequest(OrderAction):
 
 
 def start_request(tracker: Tracker, intent: str) -> list[dict[str, Any]]:
-    """A fresh request of the kind the message asks for; an order id in it is kept for the form to check."""
+    """A fresh request of the kind the message asks for; an order id in it is kept for the form to check.
+
+    "I want to return the keyboard" names its verb: that beats an NLU intent swayed by product words.
+    """
     text = tracker.latest_message.get("text") or ""
-    kind = request_kind(intent, text) or "list"
+    said = order_request_intent(text)
+    kind = request_kind(said if said and intent in ORDER_INTENTS - READ_INTENTS else intent, text) or "list"
     log.info("order request %s started by %s", kind, tracker.sender_id)
     # Before the shopper is verified the id is only remembered (checked right after verification);
     # afterwards the form reads it from this same message and checks it at once.
@@ -98,6 +102,23 @@ def redirect_to_order_form(tracker: Tracker) -> list[dict[str, Any]] | None:
     return [*start_request(tracker, intent), FollowupAction("order_form")]
 
 
+ORDER_INTENTS = {"order_status", "order_cancel", "order_modify", "order_return", "order_exchange", "order_list",
+                 "account_info"}
+READ_INTENTS = {"order_status", "order_list", "account_info"}
+SAME_REQUEST = {"exchange": "modify_items", "modify_items": "exchange"}
+
+
+def is_new_request(tracker: Tracker, state: dict) -> bool:
+    """'And I'd like to cancel order #W…' in the middle of an exchange starts a new request."""
+    intent = intent_of(tracker)
+    if intent not in ORDER_INTENTS - READ_INTENTS:
+        return False
+    text = tracker.latest_message.get("text") or ""
+    kind = request_kind(order_request_intent(text) or intent, text)
+    current = state.get("order_request")
+    return bool(kind) and kind != current and SAME_REQUEST.get(kind) != current and bool(order_request_intent(text))
+
+
 class ValidateOrderForm(OrderAction):
     """Reads each shopper message into slots; rejecting (no slot set) lets rules handle interruptions."""
 
@@ -106,12 +127,16 @@ class ValidateOrderForm(OrderAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
-        requested = tracker.get_slot("requested_slot")
         state = state_of(tracker)
+        requested = tracker.get_slot("requested_slot")
+        if requested == "order_step":  # Rasa asked on its own: the question was the request's next slot
+            requested = next_slot(state)
         problem = screen_message(text, self.services.settings.max_message_chars)
         if problem:
             send(dispatcher, input_problem(problem.reason, self.services.settings.max_message_chars), False)
             return [SlotSet(requested or "order_request", state.get(requested or "order_request"))]
+        if requested and is_new_request(tracker, state):
+            return []  # the rule for a new request takes over
         try:
             turn = await asyncio.to_thread(self.desk.understand, state, text, requested)
         except Exception:  # never a stack trace to the shopper; nothing was written
@@ -136,6 +161,18 @@ class ValidateOrderForm(OrderAction):
         if not events:  # nothing filled and nothing to correct: ask again rather than reject
             events.append(SlotSet(requested or "order_request", state.get(requested or "order_request")))
         return [*events, SlotSet("requested_slot", following)]
+
+
+class ActionAskOrderStep(OrderAction):
+    """Rasa's own pick after an interruption: ask whatever this request needs next."""
+
+    def name(self) -> str:
+        return "action_ask_order_step"
+
+    async def run(self, dispatcher, tracker, domain):
+        slot = next_slot(state_of(tracker)) or "order_confirmed"
+        asker = globals()[f"ActionAsk_{slot}"](self._container)
+        return [*await asker.run(dispatcher, tracker, domain), SlotSet("requested_slot", slot)]
 
 
 class AskOrderSlot(OrderAction, ABC):

@@ -26,3 +26,23 @@ class Embedder(Protocol):
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
 
     def embed_query(self, text: str) -> list[float]: ...
+
+
+class CommerceStore(Protocol):
+    """Customers, orders and products as tau-bench-shaped dicts; writes go through `apply` only."""
+
+    def find_user_id_by_email(self, email: str) -> str | None: ...
+
+    def find_user_id_by_name_zip(self, first_name: str, last_name: str, zip: str) -> str | None: ...
+
+    def get_user(self, user_id: str) -> dict | None: ...
+
+    def get_order(self, order_id: str) -> dict | None: ...
+
+    def get_product(self, product_id: str) -> dict | None: ...
+
+    def check(self, op) -> None:
+        """Dry run of a write: raises OrderRuleError, changes nothing."""
+
+    def apply(self, op, actor: str, conversation_id: str) -> dict:
+        """The write, in one transaction with its audit-log row."""

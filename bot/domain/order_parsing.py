@@ -24,7 +24,9 @@ YES_WORDS = re.compile(
     r"that'?s (right|correct|fine)|absolutely|definitely|affirmative|right)\b", re.I
 )
 NO_WORDS = re.compile(r"\b(no|nope|nah|don'?t|do not|stop|cancel that|never ?mind|wait|not)\b", re.I)
+HEDGES = re.compile(r"\b(but|however|first|wait|hold on|actually|unless|if|maybe|though)\b", re.I)
 _ALL_ITEMS = re.compile(r"\b(all|every(thing)?|both|whole order|entire order|all (the )?items)\b", re.I)
+_SAME = re.compile(r"\b(same|identical)\b", re.I)
 _CHEAPEST = re.compile(r"\b(cheap(er|est)?|lowest price|least expensive|less expensive)\b", re.I)
 COUNTRY_WORDS = {"usa", "us", "united states", "united states of america", "u.s.", "u.s.a."}
 
@@ -79,7 +81,8 @@ def is_explicit_yes(text: str) -> bool:
     stripped = text.strip()
     if stripped == "/affirm":
         return True
-    return bool(YES_WORDS.search(stripped)) and not NO_WORDS.search(stripped)
+    hedged = "?" in stripped or HEDGES.search(stripped)
+    return bool(YES_WORDS.search(stripped)) and not NO_WORDS.search(stripped) and not hedged
 
 
 def wants_all_items(text: str) -> bool:
@@ -173,6 +176,12 @@ def choose_new_variant(text: str, old_options: dict, variants: dict, old_item_id
         # Prefer the longest hit: "full size" over "size"-like fragments.
         if hits:
             mentioned[name] = max(hits, key=lambda v: len(str(v)))
+    old = variants.get(old_item_id)
+    same_options = bool(mentioned) and old and all(old["options"].get(n) == v for n, v in mentioned.items()) \
+        and len(mentioned) == len(old["options"])
+    if (same_options or not mentioned and _SAME.search(text)) and old and old.get("available"):
+        # "the exact same one, just a new one": a like-for-like swap (tau-bench allows it).
+        return VariantChoice(old_item_id, [old], mentioned)
     pool = [v for iid, v in variants.items() if v.get("available") and iid != old_item_id]
     fits = [v for v in pool if all(v["options"].get(n) == val for n, val in mentioned.items())]
     fits.sort(key=lambda v: (v["price"], v["item_id"]))

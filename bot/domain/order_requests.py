@@ -107,9 +107,13 @@ def order_request_intent(text: str) -> str | None:
     """
     if _QUESTION_START.search(text) or len(text) > 400:
         return None
+    hits = []
     for intent, act in _ACTS.items():
-        if re.search(_WANT + rf"\b{act}", text, re.I) or re.search(rf"\b{act}\b[^.?!]*#?W\d{{7}}", text, re.I):
-            if intent == "order_modify" and not re.search(r"\b(order|address|payment|item)\b", text, re.I):
-                continue
-            return intent
-    return None
+        match = re.search(_WANT + rf"\b{act}", text, re.I) or re.search(rf"\b{act}\b[^.?!]*#?W\d{{7}}", text, re.I)
+        if not match:
+            continue
+        if intent == "order_modify" and not re.search(r"\b(order|address|payment|item)\b", text, re.I):
+            continue
+        verb = re.search(rf"\b{act}", text[match.start():], re.I)
+        hits.append((match.start() + verb.start(), intent))
+    return min(hits)[1] if hits else None  # the first verb the shopper used

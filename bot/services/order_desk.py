@@ -17,6 +17,7 @@ from bot.domain.facts import Answer, Source
 from bot.domain.order_requests import READ_KINDS, required_slots, status_problem
 from bot.domain.orders import Operation, OrderRuleError, describe_payment_method, price_difference
 from bot.domain.replies import HUMAN_BUTTON
+from bot.ports import CommerceStore
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def next_slot(state: dict) -> str | None:
 
 
 class OrderDesk:
-    def __init__(self, store):
+    def __init__(self, store: CommerceStore):
         self.store = store
 
     # ---- reading one message -------------------------------------------------------------
@@ -507,24 +508,45 @@ class OrderDesk:
         if state.get("order_confirmed") is not True:
             return Answer("Okay, I haven't changed anything. What else can I help you with?", "order_not_confirmed")
         op = self.operation(state)
-        summary = self.summary(state)
+        after = self._after_effects(state)  # worded before the write changes what the store says
         try:
             self.store.apply(op, actor="assistant", conversation_id=conversation_id)
         except OrderRuleError as err:
             return Answer(f"I couldn't do that: {err} Nothing has been changed.", "order_rule",
                           buttons=[HUMAN_BUTTON], handoff_offered=True)
         log.info("order write %s done for %s in %s", op.name, state.get("customer_id"), conversation_id)
-        done = {
-            "cancel": f"Done: order {state.get('order_id')} is cancelled.",
-            "modify_address": f"Done: the shipping address of order {state.get('order_id')} is updated.",
-            "modify_payment": f"Done: order {state.get('order_id')} now uses the new payment method.",
-            "modify_items": f"Done: the items in order {state.get('order_id')} are changed.",
-            "return": f"Done: the return for order {state.get('order_id')} is requested.",
-            "exchange": f"Done: the exchange for order {state.get('order_id')} is requested.",
-            "change_default_address": "Done: your default address is updated.",
-        }[kind]
-        return Answer(f"{done} {summary.replace(' will ', ' is set to ')}\nIs there anything else I can help with?", "order_done",
+        return Answer(f"{after}\nIs there anything else I can help with?", "order_done",
                       extra={"operation": op.name, "arguments": op.kwargs})
+
+    def _after_effects(self, state: dict) -> str:
+        kind, oid = state["order_request"], state.get("order_id")
+        if kind == "change_default_address":
+            return f"Done: your default address is now {_address_text(state['shipping_address'])}."
+        if kind == "modify_address":
+            return f"Done: order {oid} will now be shipped to {_address_text(state['shipping_address'])}."
+        user = self.store.get_user(state["customer_id"])
+        order = self.store.get_order(oid)
+        methods = user["payment_methods"]
+        original = methods[order["payment_history"][0]["payment_method_id"]]
+        if kind == "cancel":
+            total = sum(p["amount"] for p in order["payment_history"] if p["transaction_type"] == "payment")
+            return (f"Done: order {oid} is cancelled. The refund of {money(total)} goes to your "
+                    f"{describe_payment_method(original)} {_refund_timing(original)}.")
+        method = methods[state["payment_method_id"]]
+        if kind == "modify_payment":
+            return (f"Done: order {oid} is now paid with your {describe_payment_method(method)}; your "
+                    f"{describe_payment_method(original)} will be refunded {_refund_timing(original)}.")
+        if kind == "return":
+            return (f"Done: the return for order {oid} is requested (status 'return requested'). The refund of "
+                    f"{money(self._return_total(state))} goes to your {describe_payment_method(method)}, and you'll get an "
+                    "email explaining how to send the items back.")
+        diff = self._difference(state)
+        settle = ("" if abs(diff) < 0.005 else f" You pay {money(diff)} more with your {describe_payment_method(method)}."
+                  if diff > 0 else f" {money(-diff)} goes back to your {describe_payment_method(method)}.")
+        if kind == "exchange":
+            return (f"Done: the exchange for order {oid} is requested (status 'exchange requested').{settle} You'll get "
+                    "an email explaining how to send the old items back; there's no need to place a new order.")
+        return f"Done: the items in order {oid} are changed (status 'pending (item modified)').{settle}"
 
     def _read_status(self, state: dict) -> Answer:
         order = self.store.get_order(state["order_id"])

@@ -15,7 +15,6 @@ from typing import Callable
 
 import yaml
 
-from bot.domain.order_parsing import is_explicit_yes
 from tests import tau_reference
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -61,12 +60,17 @@ class Conversation:
         before = len(self.audit(self.sender))
         replies = self.say(text, self.sender)
         writes = self.audit(self.sender)[before:]
-        if writes and not is_explicit_yes(text):
+        if writes and not _plain_yes(text):
             self.unconsented += [w["operation"] for w in writes]
         reply_text = "\n".join(m.get("text", "") for m in replies if m.get("text"))
         self.transcript.append((text, reply_text))
         self.bot_texts.append(reply_text)
         return replies
+
+
+def _plain_yes(text: str) -> bool:
+    """The judge's own notion of consent, deliberately narrower than the bot's."""
+    return text.strip().strip(".!").lower() in {"yes", "yes please", "yes, go ahead", "/affirm"}
 
 
 def _as_list(value) -> list:

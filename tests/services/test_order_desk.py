@@ -134,3 +134,42 @@ def test_reads_show_only_the_store_facts(desk):
     assert orders.text.startswith("You have 5 orders") and "#W3657213" in orders.text
     profile = desk.submit(state(customer_id=OLIVIA, order_request="profile"), "c")
     assert "gift card (balance $56" in profile.text.lower() or "gift card" in profile.text.lower()
+
+
+# One complete request per write the store can make (data: tau dev tasks; the default address is made up).
+READY = {
+    "cancel": dict(customer_id=OLIVIA, order_id="#W5442520", cancel_reason="ordered by mistake"),
+    "modify_address": dict(customer_id=OLIVIA, order_id="#W5442520", shipping_address={
+        "address1": "1 Main St", "address2": "", "city": "Denver", "state": "CO", "country": "USA", "zip": "80202"}),
+    "modify_payment": dict(customer_id=OLIVIA, order_id="#W5442520", payment_method_id="paypal_8049766"),
+    "modify_items": dict(customer_id=OLIVIA, order_id="#W5442520", order_item_ids=["3111466194"],
+                         new_item_ids=["2001307871"], payment_method_id="paypal_8049766"),
+    "return": dict(customer_id=OLIVIA, order_id="#W5866402", order_item_ids=["9727387530"],
+                   payment_method_id="gift_card_7794233"),
+    "exchange": dict(customer_id="raj_santos_9079", order_id="#W1630030", order_item_ids=["4458619711"],
+                     new_item_ids=["9472539378"], payment_method_id="paypal_2417743"),
+    "change_default_address": dict(customer_id=OLIVIA, shipping_address={
+        "address1": "1 Main St", "address2": "Apt 2", "city": "Denver", "state": "CO", "country": "USA", "zip": "80202"}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(READY))
+@pytest.mark.parametrize("reply", ["no", "hmm, not sure", "/deny", "yes, but first tell me the total?"])
+def test_no_write_of_any_kind_without_an_explicit_yes(desk, store, kind, reply):
+    s = state(order_request=kind, **READY[kind])
+    assert next_slot(s) == "order_confirmed" and desk.precheck(s) is None
+    before = store.dump_hash()
+    turn = desk.understand(s, reply, "order_confirmed")
+    desk.submit({**s, **turn.updates}, f"no-{kind}")
+    assert store.dump_hash() == before and store.audit_entries(f"no-{kind}") == []
+
+
+@pytest.mark.parametrize("kind", sorted(READY))
+def test_every_write_happens_once_after_a_yes(desk, store, kind):
+    s = state(order_request=kind, **READY[kind])
+    assert "Shall I go ahead?" in desk.ask(s, "order_confirmed").text
+    turn = desk.understand(s, "yes", "order_confirmed")
+    answer = desk.submit({**s, **turn.updates}, f"yes-{kind}")
+    assert answer.kind == "order_done", answer.text
+    [entry] = store.audit_entries(f"yes-{kind}")
+    assert entry["operation"] == desk.operation(s).name

@@ -47,6 +47,8 @@ def test_cancel_reason(text, reason):
 @pytest.mark.parametrize("text, yes", [
     ("yes", True), ("Yes, go ahead", True), ("/affirm", True), ("ok", True),
     ("yes but wait", False),  # a hedge is not consent
+    ("yes, but first tell me the total?", False), ("yes if it's free", False), ("yes?", False),
+    ("Yes please", True), ("yes, that's correct", True),
     ("no", False), ("maybe", False), ("what will it cost?", False), ("", False),
 ])
 def test_only_an_explicit_yes_is_consent(text, yes):
@@ -150,3 +152,21 @@ def test_a_full_product_name_beats_a_shared_head_noun():
              {"name": "Digital Camera", "item_id": "d", "options": {}, "price": 1}]
     assert parse.match_order_items("the digital camera", items) == ["d"]
     assert parse.match_order_items("the cameras", items) == ["a", "d"]
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("I also want to return the air purifier and the mechanical keyboard from order #W6797115.", "order_return"),
+    ("I want to exchange the indoor security camera and the tea kettle from order #W1748126.", "order_exchange"),
+    ("I'd like to return it, or else cancel the order", "order_return"),  # the first verb counts
+])
+def test_the_verb_the_shopper_used_decides(text, intent):
+    from bot.domain.order_requests import order_request_intent
+
+    assert order_request_intent(text) == intent
+
+
+def test_a_like_for_like_swap_when_asked_for_the_same_one():
+    assert parse.choose_new_variant("the exact same one again", VARIANTS["a"]["options"], VARIANTS, "a").item_id == "a"
+    assert parse.choose_new_variant("same but 80%", VARIANTS["a"]["options"], VARIANTS, "a").item_id is None
+    # Naming every option of the item it already is means the same variant again.
+    assert parse.choose_new_variant("clicky, RGB, full size", VARIANTS["a"]["options"], VARIANTS, "a").item_id == "a"
