@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 PY := .venv-actions/bin/python
 RASA := .venv-rasa/bin/rasa
 
-.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e conformance reset-db audit clean
+.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser conformance reset-db audit clean
 help:
 	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
 	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end)"
@@ -59,18 +59,21 @@ conformance: train
 	  tests/e2e/test_order_conformance.py; echo "report: reports/conformance.md"
 
 stop:
-	@-kill $$(cat var/run/actions.pid var/run/rasa.pid 2>/dev/null) 2>/dev/null; rm -f var/run/*.pid
+	@-kill $$(cat var/run/actions.pid var/run/rasa.pid var/run/web.pid 2>/dev/null) 2>/dev/null; rm -f var/run/*.pid
 
 test: validate test-unit train test-stories test-e2e
 
 test-unit: setup
-	@$(PY) -m pytest -q tests/unit tests/services tests/actions
+	@$(PY) -m pytest -q tests/unit tests/services tests/actions tests/web
+
+browser:
+	@bash scripts/browser.sh
 
 test-stories: train
 	@$(RASA) test core --stories tests/test_stories.yml --model models --out var/results/stories \
 	  --fail-on-prediction-errors
 
-test-e2e: train
+test-e2e: train browser
 	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) $(PY) -m pytest -q tests/e2e
 
 clean:

@@ -82,6 +82,19 @@ class Container:
         return OrderDesk(self.commerce)
 
     @cached_property
+    def conversations(self):
+        from bot.adapters.sql.conversations import SqlConversationStore
+
+        return SqlConversationStore(self.settings.resolved_database_url())
+
+    @cached_property
+    def chat(self):
+        from bot.adapters.rasa_rest import RasaRestAssistant
+        from bot.services.conversations import ChatService
+
+        return ChatService(self.conversations, RasaRestAssistant(self.settings.rasa_url))
+
+    @cached_property
     def upsell(self):
         from bot.services.upsell import UpsellService
 

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
         "", description="SQLAlchemy URL of the shop's orders database; empty = SQLite file "
         "var/shopbot-<store>.db, seeded from the store directory when empty."
     )
+    rasa_url: str = Field("http://localhost:5005", description="Where the web app reaches Rasa's REST channel.")
+    web_allowed_origins: str = Field(
+        "", description="Comma-separated origins of other sites allowed to embed the widget; empty = the "
+        "shop's own pages only."
+    )
+    shop_name: str = Field("", description="Shop name on the demo pages; empty = the store directory's name.")
+
+    def display_name(self) -> str:
+        return self.shop_name or self.store_dir.resolve().name.replace("_", " ").title()
 
     def store_key(self) -> str:
         """A stable, filesystem-safe name for the configured store (index sub-folder)."""

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
+WEB_PORT=${WEB_PORT:-8000}
 mkdir -p var/log var/run
 
 .venv-actions/bin/python -m bot.action_server --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
@@ -13,8 +14,11 @@ echo $! > var/run/actions.pid
 .venv-rasa/bin/rasa run --enable-api --cors "http://localhost:$RASA_PORT" --port "$RASA_PORT" \
   --model models --credentials credentials.yml --endpoints endpoints.yml >var/log/rasa.log 2>&1 &
 echo $! > var/run/rasa.pid
+SHOPBOT_RASA_URL=${SHOPBOT_RASA_URL:-http://localhost:$RASA_PORT} \
+  .venv-actions/bin/python -m bot.web --port "$WEB_PORT" >var/log/web.log 2>&1 &
+echo $! > var/run/web.pid
 
-stop() { kill "$(cat var/run/actions.pid)" "$(cat var/run/rasa.pid)" 2>/dev/null || true; }
+stop() { kill "$(cat var/run/actions.pid)" "$(cat var/run/rasa.pid)" "$(cat var/run/web.pid)" 2>/dev/null || true; }
 wait_for() {  # url name pid
   for _ in $(seq 1 180); do
     curl -sf "$1" >/dev/null 2>&1 && return 0
@@ -25,13 +29,15 @@ wait_for() {  # url name pid
 }
 wait_for "http://localhost:$ACTIONS_PORT/health" "action server" "$(cat var/run/actions.pid)"
 wait_for "http://localhost:$RASA_PORT/status" "Rasa server" "$(cat var/run/rasa.pid)"
+wait_for "http://localhost:$WEB_PORT/health" "web app" "$(cat var/run/web.pid)"
 
 cat <<MSG
 shopbot is up (store: ${SHOPBOT_STORE_DIR:-knowledge/demo_store})
+  shop:      http://localhost:$WEB_PORT  (the chat widget is bottom right)
   REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
   socket.io: http://localhost:$RASA_PORT/socket.io (events user_uttered / bot_uttered)
   terminal:  make chat
-  logs:      var/log/rasa.log, var/log/actions.log
+  logs:      var/log/rasa.log, var/log/actions.log, var/log/web.log
 MSG
 
 if [[ "${1:-}" != "--background" ]]; then

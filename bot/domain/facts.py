@@ -49,6 +49,7 @@ class Answer:
             "sources": [s.as_dict() for s in self.sources],
             "grounding": self.grounding,
             "handoff_offered": self.handoff_offered,
+            **({"product_id": self.product_id} if self.product_id else {}),
             **self.extra,
         }
 

@@ -113,3 +113,56 @@ def sources(messages: list[dict]) -> list[dict]:
 
 def kinds(messages: list[dict]) -> list[str]:
     return [m["custom"]["shopbot"]["kind"] for m in messages if "shopbot" in (m.get("custom") or {})]
+
+
+ARTIFACTS = ROOT / "var" / "test-artifacts"
+CHROMIUM = "/usr/lib/chromium/chromium" if Path("/usr/lib/chromium/chromium").exists() else "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (Playwright can't download browsers here), headless."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run"]}
+
+
+@pytest.fixture(scope="session")
+def shop(stack):
+    """The web app (shop pages, widget, socket.io gateway) in front of the running Rasa, in a thread."""
+    import threading
+
+    import uvicorn
+
+    from bot.container import Container
+    from bot.settings import Settings
+    from bot.web.app import create_app
+
+    settings = Settings(store_dir=TAU_STORE, database_url=f"sqlite:///{stack.live}", shop_name="Tau Retail",
+                        rasa_url=f"http://localhost:{RASA_PORT}")
+    with socket_on_free_port() as port:
+        pass
+    server = uvicorn.Server(uvicorn.Config(create_app(Container(settings)), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+class socket_on_free_port:
+    def __enter__(self) -> int:
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.sock.close()

@@ -1,0 +1,102 @@
+"""Every message of every conversation, with author and time, in SQL: the widget's history and the
+record staff read. Tables of their own (not the shop's): reseeding the shop never touches them."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from bot.adapters.sql.store import _create_engine
+
+AUTHORS = ("shopper", "bot", "staff", "system")
+
+
+class ChatBase(DeclarativeBase):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Conversation(ChatBase):
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Who answers: "bot", "waiting" (for a person), "human", or "resolved".
+    state: Mapped[str] = mapped_column(String(16), default="bot")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Message(ChatBase):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    author: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    buttons: Mapped[list] = mapped_column(JSON, default=list)
+    meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    feedback: Mapped[str | None] = mapped_column(String(8), nullable=True)
+
+
+class SqlConversationStore:
+    def __init__(self, url: str):
+        self.url = url
+        self._sessions: sessionmaker[Session] | None = None
+
+    def _session(self) -> Session:
+        if self._sessions is None:
+            engine = _create_engine(self.url)
+            ChatBase.metadata.create_all(engine)
+            self._sessions = sessionmaker(engine, expire_on_commit=False)
+        return self._sessions()
+
+    def ensure(self, conversation_id: str) -> bool:
+        """Create the conversation if new; True when it was created."""
+        with self._session() as session, session.begin():
+            if session.get(Conversation, conversation_id):
+                return False
+            session.add(Conversation(id=conversation_id))
+            return True
+
+    def state(self, conversation_id: str) -> str | None:
+        with self._session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            return conversation.state if conversation else None
+
+    def add(self, conversation_id: str, author: str, text: str, buttons: list | None = None,
+            metadata: dict | None = None) -> dict:
+        if author not in AUTHORS:
+            raise ValueError(f"unknown author {author!r}")
+        with self._session() as session, session.begin():
+            message = Message(conversation_id=conversation_id, author=author, text=text, buttons=buttons or [],
+                              meta=metadata or {})
+            session.add(message)
+            session.get(Conversation, conversation_id).updated_at = _now()
+            session.flush()
+            return _as_dict(message)
+
+    def history(self, conversation_id: str) -> list[dict]:
+        with self._session() as session:
+            query = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+            return [_as_dict(m) for m in session.scalars(query)]
+
+    def set_feedback(self, conversation_id: str, message_id: int, value: str) -> bool:
+        """Thumbs up/down on one of this conversation's bot messages; False for anything else."""
+        if value not in ("up", "down"):
+            return False
+        with self._session() as session, session.begin():
+            message = session.get(Message, message_id)
+            if not message or message.conversation_id != conversation_id or message.author != "bot":
+                return False
+            message.feedback = value
+            return True
+
+
+def _as_dict(message: Message) -> dict:
+    return {"message_id": message.id, "author": message.author, "text": message.text, "buttons": message.buttons,
+            "metadata": message.meta, "at": message.at.isoformat(), "feedback": message.feedback}

@@ -1,0 +1,133 @@
+"""ASGI app: Starlette pages + python-socketio speaking the Rasa socketio channel's protocol.
+
+It sits in front of Rasa: every message is stored first, then the conversation's owner answers.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import socketio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from bot.container import Container, get_container
+from bot.web.pages import product_page, shop_index
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+
+def create_app(container: Container | None = None) -> socketio.ASGIApp:
+    container = container or get_container()
+    settings = container.settings
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    origins = [o.strip() for o in settings.web_allowed_origins.split(",") if o.strip()]
+    sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=origins or None)
+
+    async def index(request: Request):
+        return templates.TemplateResponse(request, "index.html", shop_index(container.store, settings.display_name()))
+
+    async def product(request: Request):
+        context = product_page(container.store, request.path_params["product_id"], settings.display_name())
+        if context is None:
+            return templates.TemplateResponse(request, "not_found.html", {"shop_name": settings.display_name()},
+                                              status_code=404)
+        return templates.TemplateResponse(request, "product.html", context)
+
+    async def health(request: Request):
+        return JSONResponse({"status": "ok"})
+
+    routes = [Route("/", index), Route("/products/{product_id}", product), Route("/health", health),
+              Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
+    register_chat_events(sio, container)
+    return socketio.ASGIApp(sio, other_asgi_app=Starlette(routes=routes))
+
+
+def register_chat_events(sio: socketio.AsyncServer, container: Container) -> None:
+    def chat():
+        return container.chat
+
+    @sio.event
+    async def session_request(sid, data):
+        wanted = data.get("session_id") if isinstance(data, dict) else None
+        session_id, history = await asyncio.to_thread(chat().open, wanted if isinstance(wanted, str) else None)
+        try:
+            await sio.save_session(sid, {"session_id": session_id})
+        except KeyError:  # the page went away while we looked the session up
+            return
+        await sio.enter_room(sid, session_id)
+        await sio.emit("session_confirm", session_id, to=sid)
+        await sio.emit("history", [outgoing(m) for m in history], to=sid)
+
+    @sio.event
+    async def user_uttered(sid, data):
+        session_id = await _bound_session(sio, sid, data)
+        if not session_id:
+            return
+        text = str(data.get("message") or "")
+        stored = await asyncio.to_thread(chat().record_shopper, session_id, text)
+        await sio.emit("user_message", {"message_id": stored["message_id"], "text": stored["text"]},
+                       room=session_id, skip_sid=sid)
+        await sio.emit("typing", {"on": True, "author": "bot"}, room=session_id)
+        try:
+            replies = await chat().answer(session_id, text)
+        except Exception:  # the shopper gets a polite line, the log gets the trace
+            log.exception("answering %s failed", session_id)
+            replies = [await asyncio.to_thread(chat().store.add, session_id, "system",
+                                               "Sorry, something went wrong on our side. Please try again.")]
+        finally:
+            await sio.emit("typing", {"on": False, "author": "bot"}, room=session_id)
+        for reply in replies:
+            await sio.emit("bot_uttered", outgoing(product_card(reply, container)), room=session_id)
+
+    @sio.event
+    async def feedback(sid, data):
+        session_id = await _bound_session(sio, sid, data)
+        if not session_id:
+            return
+        try:
+            message_id = int(data.get("message_id"))
+        except (TypeError, ValueError):
+            return
+        await asyncio.to_thread(chat().feedback, session_id, message_id, str(data.get("value")))
+
+
+async def _bound_session(sio: socketio.AsyncServer, sid: str, data) -> str | None:
+    """The session this socket opened; a message naming any other session is refused."""
+    session = await sio.get_session(sid)
+    bound = session.get("session_id")
+    claimed = data.get("session_id") if isinstance(data, dict) else None
+    if not bound or not isinstance(data, dict) or claimed not in (None, "", bound):
+        log.warning("socket %s refused: session %r is not its own", sid, claimed)
+        await sio.emit("notice", {"text": "This chat session isn't open here. Please reload the page."}, to=sid)
+        return None
+    return bound
+
+
+def outgoing(message: dict) -> dict:
+    """A stored message in the shape Rasa's socketio channel uses (plus our id, author and metadata)."""
+    buttons = message.get("buttons") or []
+    return {
+        "message_id": message["message_id"], "author": message["author"], "text": message["text"],
+        "quick_replies": [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons],
+        "metadata": message.get("metadata") or {}, "at": message.get("at"), "feedback": message.get("feedback"),
+    }
+
+
+def product_card(message: dict, container: Container) -> dict:
+    """A product answer also carries a card (name, price, stock, link) built from the catalogue."""
+    product_id = (message.get("metadata") or {}).get("product_id")
+    product = container.store.catalogue.get(product_id) if product_id else None
+    if not product:
+        return message
+    price_range = product.price_range()
+    card = {"name": product.name, "url": f"/products/{product.product_id}", "available": bool(price_range),
+            "price": (f"${price_range[0]:,.2f}" if price_range and price_range[0] == price_range[1] else
+                      f"${price_range[0]:,.2f} - ${price_range[1]:,.2f}" if price_range else "")}
+    return {**message, "metadata": {**message["metadata"], "product_card": card}}

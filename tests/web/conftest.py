@@ -1,0 +1,55 @@
+"""The web app served by uvicorn in a thread, with a fake assistant (no Rasa) and a SQLite file."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from bot.adapters.sql.conversations import SqlConversationStore
+from bot.container import Container
+from bot.services.conversations import ChatService
+from bot.settings import Settings
+from bot.web.app import create_app
+from tests.conftest import DEMO_STORE
+
+
+class EchoAssistant:
+    """Answers every message with a fixed shape, records calls."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, str]] = []
+
+    async def reply(self, sender_id, text):
+        self.calls.append((sender_id, text))
+        return [{"text": f"You said: {text}\n(Source: Test page)", "buttons": [{"title": "Yes", "payload": "/affirm"}],
+                 "metadata": {"kind": "test", "sources": [{"kind": "policy", "id": "t", "title": "Test page",
+                                                           "section": ""}]}}]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("web")
+    settings = Settings(store_dir=DEMO_STORE, database_url=f"sqlite:///{tmp / 'shop.db'}", shop_name="Test Shop")
+    container = Container(settings)
+    assistant = EchoAssistant()
+    container.__dict__["chat"] = ChatService(SqlConversationStore(settings.resolved_database_url()), assistant)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield {"url": f"http://127.0.0.1:{port}", "assistant": assistant, "container": container}
+    server.should_exit = True
+    thread.join(timeout=10)
