@@ -13,13 +13,14 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 PY := .venv-actions/bin/python
 RASA := .venv-rasa/bin/rasa
 
-.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser conformance reset-db audit clean
+.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser conformance staff-user reset-db audit clean
 help:
 	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
 	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end)"
 	@echo "make chat              talk to the bot in this terminal (starts it if needed)"
 	@echo "make conformance       tau-bench retail order tasks (dev + train sample) -> reports/conformance.md"
 	@echo "make reset-db          reseed the orders database from the store (audit: make audit)"
+	@echo "make staff-user NAME=x a staff account for the console at http://localhost:8000/staff"
 	@echo "make setup | ingest | train | validate | stop | clean"
 
 setup:
@@ -47,6 +48,9 @@ chat: ingest train
 bench: ingest train
 	@curl -sf localhost:5005/status >/dev/null || bash scripts/run.sh --background
 	@$(PY) -m bench.turns
+
+staff-user: setup  # make staff-user NAME=alice (password from SHOPBOT_STAFF_PASSWORD or typed)
+	@$(PY) -m bot.web.staff_users add $(NAME)
 
 reset-db: setup
 	@$(PY) -m bot.commerce_db reset --store $(STORE)

@@ -92,7 +92,8 @@ class Container:
         from bot.adapters.rasa_rest import RasaRestAssistant
         from bot.services.conversations import ChatService
 
-        return ChatService(self.conversations, RasaRestAssistant(self.settings.rasa_url))
+        return ChatService(self.conversations, RasaRestAssistant(self.settings.rasa_url),
+                           self.settings.handoff_minutes_per_conversation)
 
     @cached_property
     def upsell(self):

@@ -69,6 +69,24 @@ class Settings(BaseSettings):
         "shop's own pages only."
     )
     shop_name: str = Field("", description="Shop name on the demo pages; empty = the store directory's name.")
+    web_secret: str = Field(
+        "", description="Key that signs staff session cookies; empty = a random key kept in var/web-secret."
+    )
+    handoff_minutes_per_conversation: int = Field(
+        5, description="Minutes a waiting shopper is told to expect per conversation ahead of them and their own."
+    )
+
+    def signing_secret(self) -> str:
+        if self.web_secret:
+            return self.web_secret
+        path = PROJECT_ROOT / "var" / "web-secret"
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     def display_name(self) -> str:
         return self.shop_name or self.store_dir.resolve().name.replace("_", " ").title()

@@ -32,3 +32,41 @@ def handoff_summary(slots: dict, shopper_messages: list[str], max_quotes: int = 
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Reply kinds that mean the bot could not help with the last message.
+FAILED_KINDS = {"unknown", "unavailable", "technical_problem", "input_unreadable", "order_rule"}
+_ANGRY = ("angry", "furious", "ridiculous", "terrible", "awful", "useless", "worst", "unacceptable", "disgusting",
+          "pathetic", "scam", "fed up", "sick of", "waste of time", "not helpful", "stupid", "hate")
+
+
+def sounds_frustrated(text: str) -> bool:
+    """Anger words, or a shout (mostly capitals, or several exclamation marks)."""
+    low = text.lower()
+    letters = [c for c in text if c.isalpha()]
+    shouting = len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+    return any(w in low for w in _ANGRY) or shouting or "!!!" in text
+
+
+def handoff_reason(bot_turns: list[list[str]], shopper_texts: list[str]) -> str | None:
+    """Why a person should take over now, or None.
+
+    bot_turns: the reply kinds of each bot turn, oldest first (the last one just happened).
+    shopper_texts: the shopper's messages, oldest first.
+    """
+    if bot_turns and "handoff" in bot_turns[-1]:
+        return "The shopper asked for a person."
+    failed = [any(k in FAILED_KINDS for k in turn) for turn in bot_turns[-2:]]
+    if len(failed) == 2 and all(failed):
+        return "The assistant could not help twice in a row."
+    if sum(sounds_frustrated(t) for t in shopper_texts[-3:]) >= 2:
+        return "The shopper sounds frustrated."
+    return None
+
+
+def wait_notice(position: int, minutes_per_conversation: int) -> str:
+    minutes = max(1, position * minutes_per_conversation)
+    ahead = ("You're next in line" if position <= 1 else "There is 1 person ahead of you" if position == 2
+             else f"There are {position - 1} people ahead of you")
+    return (f"A person from our team will take over this conversation. {ahead}; expected wait about {minutes} "
+            "minute" + ("s" if minutes != 1 else "") + ". Your messages are saved and they'll see them.")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import socketio
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -18,6 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.container import Container, get_container
 from bot.web.pages import product_page, shop_index
+from bot.web.staff import staff_routes
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -43,10 +46,17 @@ def create_app(container: Container | None = None) -> socketio.ASGIApp:
     async def health(request: Request):
         return JSONResponse({"status": "ok"})
 
+    async def emit_message(conversation_id: str, message: dict) -> None:
+        await sio.emit("bot_uttered", outgoing(message), room=conversation_id)
+
     routes = [Route("/", index), Route("/products/{product_id}", product), Route("/health", health),
+              *staff_routes(container, sio, templates, emit_message),
               Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
     register_chat_events(sio, container)
-    return socketio.ASGIApp(sio, other_asgi_app=Starlette(routes=routes))
+    # Staff sessions: signed cookie, never sent cross-site.
+    middleware = [Middleware(SessionMiddleware, secret_key=settings.signing_secret(), session_cookie="shopbot_staff",
+                             same_site="strict", max_age=12 * 3600)]
+    return socketio.ASGIApp(sio, other_asgi_app=Starlette(routes=routes, middleware=middleware))
 
 
 def register_chat_events(sio: socketio.AsyncServer, container: Container) -> None:

@@ -116,6 +116,7 @@ def kinds(messages: list[dict]) -> list[str]:
 
 
 ARTIFACTS = ROOT / "var" / "test-artifacts"
+STAFF_PASSWORD = "dana-test-password"
 CHROMIUM = "/usr/lib/chromium/chromium" if Path("/usr/lib/chromium/chromium").exists() else "/usr/bin/chromium"
 
 
@@ -138,8 +139,12 @@ def shop(stack):
     from bot.settings import Settings
     from bot.web.app import create_app
 
+    from bot.adapters.sql.conversations import SqlConversationStore
+    from bot.web.staff_users import hash_password
+
     settings = Settings(store_dir=TAU_STORE, database_url=f"sqlite:///{stack.live}", shop_name="Tau Retail",
-                        rasa_url=f"http://localhost:{RASA_PORT}")
+                        rasa_url=f"http://localhost:{RASA_PORT}", handoff_minutes_per_conversation=3)
+    SqlConversationStore(settings.resolved_database_url()).add_staff("dana", hash_password(STAFF_PASSWORD))
     with socket_on_free_port() as port:
         pass
     server = uvicorn.Server(uvicorn.Config(create_app(Container(settings)), host="127.0.0.1", port=port,

@@ -84,3 +84,47 @@ def test_phone_screen_keyboard_and_a_person(browser, shop):
         expect(page.locator("#shopbot-panel")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_a_person_takes_over_replies_live_and_hands_back(browser, shop):
+    from tests.e2e.conftest import STAFF_PASSWORD
+
+    shopper_context, staff_context = browser.new_context(), browser.new_context()
+    try:
+        shopper = shopper_context.new_page()
+        open_chat(shopper, shop)
+        ask(shopper, "Do you sell a bluetooth speaker?")
+        ask(shopper, "I want to talk to a human")
+        notice = shopper.locator('.shopbot-msg[data-author="system"]').last
+        expect(notice).to_contain_text(re.compile(r"expected wait about \d+ minutes"))
+        session_id = shopper.evaluate("localStorage.getItem('shopbot.session_id')")
+
+        staff = staff_context.new_page()
+        staff.goto(shop + "/staff")
+        expect(staff).to_have_url(re.compile(r"/staff/login$"))
+        staff.locator("#username").fill("dana")
+        staff.locator("#password").fill(STAFF_PASSWORD)
+        staff.locator("#login-submit").click()
+        waiting = staff.locator(f'.queue-item[data-conversation-id="{session_id}"]')
+        expect(waiting).to_contain_text("The shopper asked for a person.")
+        waiting.locator("button").click()
+        expect(staff.locator("#transcript")).to_contain_text("I want to talk to a human")
+        staff.locator("#take").click()
+        expect(shopper.locator('.shopbot-msg[data-author="system"]').last).to_contain_text("dana from our team has joined")
+
+        staff.locator("#reply-input").fill("Hi, I'm Dana. Yes, we sell bluetooth speakers in several colours.")
+        expect(shopper.locator(".shopbot-typing")).to_be_visible()  # the shopper sees a person typing
+        staff.locator("#reply-send").click()
+        live = shopper.locator('.shopbot-msg[data-author="staff"]').last
+        expect(live).to_contain_text("Hi, I'm Dana.")
+        staff.screenshot(path=str(ARTIFACTS / "console-taken-over.png"), full_page=True)
+        shopper.screenshot(path=str(ARTIFACTS / "widget-staff-reply.png"))
+
+        staff.locator("#handback").click()
+        expect(shopper.locator('.shopbot-msg[data-author="system"]').last).to_contain_text("back with the assistant")
+        answer = ask(shopper, PRICE_QUESTION)
+        expect(answer.locator(".shopbot-text")).to_contain_text("costs $")
+        expect(staff.locator("#transcript")).to_contain_text(PRICE_QUESTION)
+    finally:
+        shopper_context.close()
+        staff_context.close()

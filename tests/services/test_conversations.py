@@ -82,3 +82,77 @@ def test_rest_text_and_custom_metadata_are_joined():
          "metadata": {"kind": "product_fact", "sources": []}},
         {"text": "Anything else?", "buttons": [], "metadata": {}},
     ]
+
+
+class ScriptedAssistant:
+    """Replies with the given kinds in order (one reply per message)."""
+
+    def __init__(self, *kinds):
+        self.kinds = list(kinds)
+        self.calls = 0
+
+    async def reply(self, sender_id, text):
+        self.calls += 1
+        kind = self.kinds.pop(0) if self.kinds else "policy"
+        meta = {"kind": kind}
+        if kind == "handoff":
+            meta["handoff"] = {"summary": "Verified customer: olivia_ito_3591.", "customer_id": "olivia_ito_3591"}
+        return [{"text": f"[{kind}]", "buttons": [], "metadata": meta}]
+
+
+async def _say(chat, session_id, text):
+    chat.record_shopper(session_id, text)
+    return await chat.answer(session_id, text)
+
+
+async def test_asking_for_a_person_queues_the_conversation_and_silences_the_bot(url):
+    assistant = ScriptedAssistant("handoff")
+    chat = ChatService(SqlConversationStore(url), assistant, minutes_per_conversation=4)
+    session_id, _ = chat.open(None)
+    replies = await _say(chat, session_id, "a person please")
+    assert [r["author"] for r in replies] == ["bot", "system"]
+    assert "expected wait about 4 minutes" in replies[-1]["text"]
+    conversation = chat.store.conversation(session_id)
+    assert conversation["state"] == "waiting" and conversation["customer_id"] == "olivia_ito_3591"
+    assert conversation["summary"] == "Verified customer: olivia_ito_3591."
+    waiting = await _say(chat, session_id, "hello? anyone?")
+    assert [r["author"] for r in waiting] == ["system"] and assistant.calls == 1  # the bot stays out
+
+
+async def test_two_failures_in_a_row_bring_a_person(url):
+    chat = ChatService(SqlConversationStore(url), ScriptedAssistant("unknown", "product_fact", "unknown", "unknown"))
+    session_id, _ = chat.open(None)
+    for text in ("a", "b", "c"):
+        await _say(chat, session_id, text)
+    assert chat.store.state(session_id) == "bot"  # unknown, fact, unknown: never twice in a row
+    await _say(chat, session_id, "d")
+    assert chat.store.conversation(session_id)["reason"] == "The assistant could not help twice in a row."
+
+
+async def test_frustration_brings_a_person(url):
+    chat = ChatService(SqlConversationStore(url), ScriptedAssistant())
+    session_id, _ = chat.open(None)
+    await _say(chat, session_id, "this is ridiculous")
+    assert chat.store.state(session_id) == "bot"
+    await _say(chat, session_id, "WORST SERVICE EVER")
+    assert chat.store.state(session_id) == "waiting"
+
+
+async def test_one_owner_hand_back_and_resolve(url):
+    assistant = ScriptedAssistant("handoff")
+    chat = ChatService(SqlConversationStore(url), assistant)
+    session_id, _ = chat.open(None)
+    await _say(chat, session_id, "a person please")
+    assert chat.take_over(session_id, "alice")["text"] == "alice from our team has joined the conversation."
+    assert chat.take_over(session_id, "bob") is None  # one owner
+    assert chat.staff_reply(session_id, "bob", "hi") is None  # not bob's
+    assert chat.staff_reply(session_id, "alice", "Hi, I'm Alice.")["author"] == "staff"
+    assert await _say(chat, session_id, "thanks alice") == [] and assistant.calls == 1
+    assert chat.hand_back(session_id, "bob") is None
+    assert "back with the assistant" in chat.hand_back(session_id, "alice")["text"]
+    assert [r["text"] for r in await _say(chat, session_id, "price of a tent?")] == ["[policy]"]
+    assert chat.resolve(session_id, "bob")["text"].startswith("This conversation was marked as resolved")
+    await _say(chat, session_id, "one more question")
+    assert chat.store.state(session_id) == "bot"  # writing again reopens it
+    authors = [m["author"] for m in chat.store.history(session_id)]
+    assert authors.count("staff") == 1 and authors.count("system") >= 4  # nothing lost, all in order

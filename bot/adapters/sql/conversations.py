@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from bot.adapters.sql.store import _create_engine
@@ -26,8 +26,21 @@ class Conversation(ChatBase):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Who answers: "bot", "waiting" (for a person), "human", or "resolved".
     state: Mapped[str] = mapped_column(String(16), default="bot")
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the staff member answering
+    customer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # verified by the bot
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)  # why a person was asked for
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class StaffUser(ChatBase):
+    __tablename__ = "staff_users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class Message(ChatBase):
@@ -80,6 +93,53 @@ class SqlConversationStore:
             session.flush()
             return _as_dict(message)
 
+    def conversation(self, conversation_id: str) -> dict | None:
+        with self._session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            return _conversation_dict(conversation) if conversation else None
+
+    def move(self, conversation_id: str, to: str, *, allowed_from: tuple[str, ...], owner: str | None = None,
+             only_owner: str | None = None, **fields) -> bool:
+        """Change who answers, atomically: only from the given states (and owner), so two staff
+        members can't both take one conversation."""
+        with self._session() as session, session.begin():
+            query = update(Conversation).where(Conversation.id == conversation_id,
+                                               Conversation.state.in_(allowed_from))
+            if only_owner is not None:
+                query = query.where(Conversation.owner == only_owner)
+            values = {"state": to, "owner": owner, "updated_at": _now(), **fields}
+            if to == "waiting":
+                values["waiting_since"] = _now()
+            return session.execute(query.values(**values)).rowcount == 1
+
+    def remember(self, conversation_id: str, **fields) -> None:
+        """Facts about the conversation the bot learned (verified customer, handoff summary)."""
+        with self._session() as session, session.begin():
+            session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**fields))
+
+    def queue(self, states: tuple[str, ...] = ("waiting", "human")) -> list[dict]:
+        with self._session() as session:
+            query = select(Conversation).where(Conversation.state.in_(states)).order_by(Conversation.waiting_since)
+            conversations = [_conversation_dict(c) for c in session.scalars(query)]
+            for conversation in conversations:
+                last = session.scalars(select(Message).where(Message.conversation_id == conversation["id"])
+                                       .order_by(Message.id.desc()).limit(1)).first()
+                conversation["last_message"] = _as_dict(last) if last else None
+            return conversations
+
+    def add_staff(self, username: str, password_hash: str) -> None:
+        with self._session() as session, session.begin():
+            existing = session.get(StaffUser, username)
+            if existing:
+                existing.password_hash = password_hash
+            else:
+                session.add(StaffUser(username=username, password_hash=password_hash))
+
+    def staff_password_hash(self, username: str) -> str | None:
+        with self._session() as session:
+            user = session.get(StaffUser, username)
+            return user.password_hash if user else None
+
     def history(self, conversation_id: str) -> list[dict]:
         with self._session() as session:
             query = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
@@ -100,3 +160,15 @@ class SqlConversationStore:
 def _as_dict(message: Message) -> dict:
     return {"message_id": message.id, "author": message.author, "text": message.text, "buttons": message.buttons,
             "metadata": message.meta, "at": message.at.isoformat(), "feedback": message.feedback}
+
+
+def _conversation_dict(conversation: Conversation) -> dict:
+    waiting = conversation.waiting_since
+    if waiting is not None and waiting.tzinfo is None:  # SQLite returns naive datetimes
+        waiting = waiting.replace(tzinfo=UTC)
+    return {
+        "id": conversation.id, "state": conversation.state, "owner": conversation.owner,
+        "customer_id": conversation.customer_id, "reason": conversation.reason, "summary": conversation.summary,
+        "waiting_since": waiting.isoformat() if waiting else None,
+        "waiting_seconds": int((_now() - waiting).total_seconds()) if waiting and conversation.state == "waiting" else 0,
+    }

@@ -1,0 +1,137 @@
+"""The staff console: login (bcrypt hashes, signed session cookie, CSRF token), the live queue, and
+take over / reply / hand back / resolve. Every change is pushed to the shopper's widget at once."""
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import socketio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from bot.container import Container
+from bot.web.staff_users import password_matches
+
+
+def csrf_token(request: Request) -> str:
+    if "csrf" not in request.session:
+        request.session["csrf"] = secrets.token_urlsafe(32)
+    return request.session["csrf"]
+
+
+def _csrf_ok(request: Request, sent: str | None) -> bool:
+    expected = request.session.get("csrf")
+    return bool(expected and sent and secrets.compare_digest(expected, sent))
+
+
+def staff_routes(container: Container, sio: socketio.AsyncServer, templates: Jinja2Templates,
+                 emit_message) -> list[Route]:
+    chat = lambda: container.chat  # noqa: E731 - resolved on use, so tests can swap it
+    shop_name = container.settings.display_name()
+
+    async def login_page(request: Request) -> Response:
+        return templates.TemplateResponse(request, "staff_login.html",
+                                          {"shop_name": shop_name, "csrf_token": csrf_token(request), "error": ""})
+
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        username, password = str(form.get("username", "")), str(form.get("password", ""))
+        hashed = await asyncio.to_thread(chat().store.staff_password_hash, username)
+        if not _csrf_ok(request, form.get("csrf_token")) or \
+                not await asyncio.to_thread(password_matches, password, hashed):
+            return templates.TemplateResponse(request, "staff_login.html", {
+                "shop_name": shop_name, "csrf_token": csrf_token(request),
+                "error": "Wrong username or password."}, status_code=401)
+        request.session.clear()
+        request.session["staff"] = username
+        csrf_token(request)
+        return RedirectResponse("/staff", status_code=303)
+
+    async def logout(request: Request) -> Response:
+        form = await request.form()
+        if _csrf_ok(request, form.get("csrf_token")):
+            request.session.clear()
+        return RedirectResponse("/staff/login", status_code=303)
+
+    async def console(request: Request) -> Response:
+        if not request.session.get("staff"):
+            return RedirectResponse("/staff/login", status_code=303)
+        return templates.TemplateResponse(request, "staff.html", {
+            "shop_name": shop_name, "staff": request.session["staff"], "csrf_token": csrf_token(request)})
+
+    def api(handler, write: bool = False):
+        async def guarded(request: Request) -> Response:
+            staff = request.session.get("staff")
+            if not staff:
+                return JSONResponse({"error": "Please log in."}, status_code=401)
+            if write and not _csrf_ok(request, request.headers.get("x-csrf-token")):
+                return JSONResponse({"error": "Missing or wrong CSRF token."}, status_code=403)
+            return await handler(request, staff)
+        return guarded
+
+    async def queue(request: Request, staff: str) -> Response:
+        return JSONResponse({"conversations": await asyncio.to_thread(chat().store.queue)})
+
+    async def conversation(request: Request, staff: str) -> Response:
+        conversation_id = request.path_params["conversation_id"]
+        found = await asyncio.to_thread(conversation_view, container, conversation_id)
+        return JSONResponse(found) if found else JSONResponse({"error": "No such conversation."}, status_code=404)
+
+    def change(operation: str):
+        async def handler(request: Request, staff: str) -> Response:
+            conversation_id = request.path_params["conversation_id"]
+            body = await request.json() if operation == "reply" else {}
+            service = chat()
+            if operation == "reply":
+                message = await asyncio.to_thread(service.staff_reply, conversation_id, staff, str(body.get("text", "")))
+            else:
+                method = {"take": service.take_over, "handback": service.hand_back, "resolve": service.resolve}[operation]
+                message = await asyncio.to_thread(method, conversation_id, staff)
+            if message is None:
+                state = (await asyncio.to_thread(service.store.conversation, conversation_id)) or {}
+                return JSONResponse({"error": f"Not possible now (state: {state.get('state')}, owner: "
+                                              f"{state.get('owner') or 'nobody'})."}, status_code=409)
+            await emit_message(conversation_id, message)
+            return JSONResponse({"ok": True, "message": message})
+        return handler
+
+    async def typing(request: Request, staff: str) -> Response:
+        body = await request.json()
+        await sio.emit("typing", {"on": bool(body.get("on")), "author": "staff"},
+                       room=request.path_params["conversation_id"])
+        return JSONResponse({"ok": True})
+
+    base = "/staff/api/conversations/{conversation_id}"
+    return [
+        Route("/staff/login", login_page, methods=["GET"]),
+        Route("/staff/login", login, methods=["POST"]),
+        Route("/staff/logout", logout, methods=["POST"]),
+        Route("/staff", console, methods=["GET"]),
+        Route("/staff/api/queue", api(queue), methods=["GET"]),
+        Route(base, api(conversation), methods=["GET"]),
+        *[Route(f"{base}/{op}", api(change(op), write=True), methods=["POST"])
+          for op in ("take", "reply", "handback", "resolve")],
+        Route(f"{base}/typing", api(typing, write=True), methods=["POST"]),
+    ]
+
+
+def conversation_view(container: Container, conversation_id: str) -> dict | None:
+    """Transcript, verified customer and their orders: what a staff member needs to take over."""
+    conversation = container.chat.store.conversation(conversation_id)
+    if not conversation:
+        return None
+    customer = None
+    if conversation.get("customer_id"):
+        user = container.commerce.get_user(conversation["customer_id"])
+        if user:
+            orders = []
+            for order_id in user.get("orders", []):
+                order = container.commerce.get_order(order_id) or {}
+                orders.append({"order_id": order_id, "status": order.get("status"),
+                               "items": [i["name"] for i in order.get("items", [])]})
+            customer = {"user_id": conversation["customer_id"],
+                        "name": f"{user['name']['first_name']} {user['name']['last_name']}",
+                        "email": user.get("email"), "orders": orders}
+    return {**conversation, "customer": customer, "messages": container.chat.store.history(conversation_id)}

@@ -1,0 +1,128 @@
+// Support console: polls the queue and the open conversation, and sends staff actions with the CSRF token.
+(function () {
+  "use strict";
+  const root = document.querySelector(".staff-console");
+  if (!root) return;
+  const csrf = root.dataset.csrf;
+  const me = root.dataset.staff;
+  const $ = (id) => document.getElementById(id);
+  let current = null;
+  let lastTranscript = "";
+  let typingTimer = null;
+
+  function text(tag, value, cls) {
+    const el = document.createElement(tag);
+    el.textContent = value;
+    if (cls) el.className = cls;
+    return el;
+  }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (response.status === 401) { window.location = "/staff/login"; return null; }
+    return response.ok ? response.json() : null;
+  }
+
+  async function post(path, body) {
+    const response = await fetch(`/staff/api/conversations/${current}/${path}`, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body || {}),
+    });
+    const data = await response.json().catch(() => ({}));
+    const error = $("action-error");
+    error.hidden = response.ok;
+    error.textContent = response.ok ? "" : (data.error || "That didn't work.");
+    return response.ok;
+  }
+
+  function waited(seconds) {
+    if (seconds < 60) return `${seconds} s`;
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  }
+
+  async function refreshQueue() {
+    const data = await getJSON("/staff/api/queue");
+    if (!data) return;
+    const list = $("queue");
+    list.replaceChildren();
+    $("queue-empty").hidden = data.conversations.length > 0;
+    for (const c of data.conversations) {
+      const item = document.createElement("li");
+      item.className = "queue-item";
+      item.dataset.conversationId = c.id;
+      item.dataset.state = c.state;
+      if (c.id === current) item.setAttribute("aria-current", "true");
+      const button = document.createElement("button");
+      button.type = "button";
+      const state = text("span", c.state === "waiting" ? "Waiting" : `With ${c.owner}`, "queue-state");
+      state.dataset.state = c.state;
+      button.append(state, document.createElement("br"));
+      const meta = c.state === "waiting" ? `waiting ${waited(c.waiting_seconds)}` : "taken over";
+      button.append(text("span", `${c.customer_id || "unverified shopper"} · ${meta}`, "queue-meta"));
+      if (c.reason) button.append(document.createElement("br"), text("span", c.reason, "queue-meta"));
+      if (c.last_message) button.append(document.createElement("br"), text("span", `“${c.last_message.text.slice(0, 80)}”`, "queue-meta"));
+      button.addEventListener("click", () => { current = c.id; lastTranscript = ""; refreshConversation(); refreshQueue(); });
+      item.append(button);
+      list.append(item);
+    }
+  }
+
+  async function refreshConversation() {
+    if (!current) return;
+    const c = await getJSON(`/staff/api/conversations/${current}`);
+    if (!c) return;
+    $("conversation").hidden = false;
+    $("conversation").dataset.state = c.state;
+    $("conversation-state").textContent = c.state === "human" ? `Owned by ${c.owner}` : `State: ${c.state}`;
+    const customer = $("customer");
+    customer.replaceChildren();
+    if (c.customer) {
+      customer.append(text("strong", `${c.customer.name} (${c.customer.email}), verified by the assistant`));
+      const orders = document.createElement("ul");
+      for (const o of c.customer.orders) orders.append(text("li", `${o.order_id} · ${o.status} · ${o.items.join(", ")}`));
+      customer.append(orders);
+    }
+    $("summary").textContent = c.summary ? `Summary: ${c.summary}` : "";
+    const mine = c.state === "human" && c.owner === me;
+    $("take").disabled = !(c.state === "waiting" || c.state === "bot");
+    $("handback").disabled = !mine;
+    $("resolve").disabled = c.state === "resolved" || (c.state === "human" && !mine);
+    $("reply-send").disabled = !mine;
+    $("reply-input").disabled = !mine;
+    const signature = JSON.stringify(c.messages.map((m) => m.message_id));
+    if (signature === lastTranscript) return;
+    lastTranscript = signature;
+    const transcript = $("transcript");
+    transcript.replaceChildren();
+    for (const m of c.messages) {
+      const li = document.createElement("li");
+      li.dataset.author = m.author;
+      const who = { shopper: "Shopper", bot: "Assistant", staff: `Staff (${(m.metadata || {}).staff || ""})`, system: "" }[m.author];
+      if (who) li.append(text("span", `${who}:`, "msg-author"));
+      li.append(text("span", m.text, "msg-text"));
+      transcript.append(li);
+    }
+    transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  $("take").addEventListener("click", async () => { if (await post("take")) refreshConversation(); });
+  $("handback").addEventListener("click", async () => { if (await post("handback")) refreshConversation(); });
+  $("resolve").addEventListener("click", async () => { if (await post("resolve")) refreshConversation(); });
+  $("reply-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("reply-input");
+    const value = input.value.trim();
+    if (!value) return;
+    if (await post("reply", { text: value })) { input.value = ""; post("typing", { on: false }); refreshConversation(); }
+  });
+  $("reply-input").addEventListener("input", () => {
+    if (!typingTimer) post("typing", { on: true });
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { typingTimer = null; post("typing", { on: false }); }, 3000);
+  });
+
+  refreshQueue();
+  setInterval(refreshQueue, 2000);
+  setInterval(refreshConversation, 1500);
+})();
