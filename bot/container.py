@@ -96,6 +96,12 @@ class Container:
                            self.settings.handoff_minutes_per_conversation)
 
     @cached_property
+    def staff_summaries(self):
+        from bot.services.staff_summary import StaffSummaryWriter
+
+        return StaffSummaryWriter(self.phraser)
+
+    @cached_property
     def upsell(self):
         from bot.services.upsell import UpsellService
 

@@ -40,6 +40,7 @@ TASK_HINTS = {
     "describe": "Describe the product briefly.",
     "upsell": "Suggest the product as a good match, without pushing.",
     "recommend": "Recommend the products that fit.",
+    "summary": "Pick the lines a support agent must read to understand what the shopper needs.",
 }
 
 
@@ -107,3 +108,12 @@ def compose_selected(intro: str, facts: list[str], picks: list[int]) -> str:
     if lead not in OPENERS:
         return body
     return f"{lead}{':' if lead.startswith('Here') else '!'} {body}"
+
+
+def without_opener(text: str) -> str:
+    """The selected facts alone (a staff summary needs no friendly lead-in)."""
+    for opener in OPENERS:
+        for mark in (": ", "! "):
+            if text.startswith(opener + mark):
+                return text[len(opener) + len(mark):]
+    return text

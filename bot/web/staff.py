@@ -134,4 +134,7 @@ def conversation_view(container: Container, conversation_id: str) -> dict | None
             customer = {"user_id": conversation["customer_id"],
                         "name": f"{user['name']['first_name']} {user['name']['last_name']}",
                         "email": user.get("email"), "orders": orders}
-    return {**conversation, "customer": customer, "messages": container.chat.store.history(conversation_id)}
+    messages = container.chat.store.history(conversation_id)
+    written = container.staff_summaries.write(messages)
+    return {**conversation, "customer": customer, "messages": messages,
+            "llm_summary": {"text": written.text, "grounding": written.grounding}}

@@ -38,7 +38,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("web")
-    settings = Settings(store_dir=DEMO_STORE, database_url=f"sqlite:///{tmp / 'shop.db'}", shop_name="Test Shop")
+    settings = Settings(store_dir=DEMO_STORE, database_url=f"sqlite:///{tmp / 'shop.db'}", shop_name="Test Shop",
+                        llm_enabled=False)
     container = Container(settings)
     assistant = EchoAssistant()
     container.__dict__["chat"] = ChatService(SqlConversationStore(settings.resolved_database_url()), assistant)

@@ -83,7 +83,10 @@
       for (const o of c.customer.orders) orders.append(text("li", `${o.order_id} · ${o.status} · ${o.items.join(", ")}`));
       customer.append(orders);
     }
-    $("summary").textContent = c.summary ? `Summary: ${c.summary}` : "";
+    const summary = $("summary");
+    summary.replaceChildren();
+    if (c.llm_summary) summary.append(text("span", `What the shopper needs: ${c.llm_summary.text}`, "summary-llm"));
+    if (c.summary) summary.append(document.createElement("br"), text("span", `Handoff note: ${c.summary}`, "summary-handoff"));
     const mine = c.state === "human" && c.owner === me;
     $("take").disabled = !(c.state === "waiting" || c.state === "bot");
     $("handback").disabled = !mine;
