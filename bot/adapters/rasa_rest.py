@@ -14,7 +14,21 @@ UNAVAILABLE = ("Sorry, I can't answer right now because of a problem on our side
 class RasaRestAssistant:
     def __init__(self, base_url: str, timeout_s: float = 60.0):
         self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self.parse_url = base_url.rstrip("/") + "/model/parse"
         self.timeout_s = timeout_s
+
+    async def annotate(self, text: str) -> dict:
+        """NLU only (no dialogue step): what the shopper seems to want, for staff, while a person owns
+        the conversation. Empty when Rasa can't say."""
+        try:
+            async with httpx.AsyncClient(timeout=10.0) as client:
+                response = await client.post(self.parse_url, json={"text": text})
+                response.raise_for_status()
+                intent = response.json().get("intent") or {}
+                return {"intent": intent.get("name"), "confidence": round(float(intent.get("confidence") or 0), 2)}
+        except (httpx.HTTPError, ValueError, TypeError):
+            log.warning("Rasa could not annotate a message")
+            return {}
 
     async def reply(self, sender_id: str, text: str) -> list[dict]:
         try:

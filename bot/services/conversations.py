@@ -37,13 +37,12 @@ class ChatService:
         self.store.move(session_id, "bot", allowed_from=("resolved",))  # a new question reopens it
         return self.store.add(session_id, "shopper", text[:MAX_STORED_CHARS])
 
-    async def answer(self, session_id: str, text: str) -> list[dict]:
+    async def answer(self, session_id: str, text: str, message_id: int | None = None) -> list[dict]:
         """The bot's replies (stored), or while a person is awaited, a note on the wait."""
         state = self.store.state(session_id)
-        if state == "waiting":
-            return [self._wait_notice(session_id)]
         if state != "bot":
-            return []
+            await self._annotate(message_id, text)
+            return [self._wait_notice(session_id)] if state == "waiting" else []
         replies = await self.assistant.reply(session_id, text)
         stored = [self.store.add(session_id, "bot", r["text"], r.get("buttons"), r.get("metadata")) for r in replies]
         self._learn(session_id, stored)
@@ -51,6 +50,14 @@ class ChatService:
         if reason and self.store.move(session_id, "waiting", allowed_from=("bot",), reason=reason):
             stored.append(self._wait_notice(session_id))
         return stored
+
+    async def _annotate(self, message_id: int | None, text: str) -> None:
+        """The bot stays silent, but its NLU still labels the message for the staff member."""
+        annotate = getattr(self.assistant, "annotate", None)
+        if message_id is not None and annotate:
+            nlu = await annotate(text)
+            if nlu:
+                self.store.annotate(message_id, nlu)
 
     def _learn(self, session_id: str, replies: list[dict]) -> None:
         for reply in replies:

@@ -86,7 +86,7 @@ def register_chat_events(sio: socketio.AsyncServer, container: Container) -> Non
                        room=session_id, skip_sid=sid)
         await sio.emit("typing", {"on": True, "author": "bot"}, room=session_id)
         try:
-            replies = await chat().answer(session_id, text)
+            replies = await chat().answer(session_id, text, stored["message_id"])
         except Exception:  # the shopper gets a polite line, the log gets the trace
             log.exception("answering %s failed", session_id)
             replies = [await asyncio.to_thread(chat().store.add, session_id, "system",

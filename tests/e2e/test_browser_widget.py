@@ -118,6 +118,10 @@ def test_a_person_takes_over_replies_live_and_hands_back(browser, shop):
         staff.locator("#reply-send").click()
         live = shopper.locator('.shopbot-msg[data-author="staff"]').last
         expect(live).to_contain_text("Hi, I'm Dana.")
+        shopper.locator("#shopbot-input").fill("thank you so much")
+        shopper.keyboard.press("Enter")  # the bot stays silent, but its NLU labels the message for staff
+        expect(staff.locator("#transcript")).to_contain_text("(assistant reads: thanks")
+        expect(shopper.locator('.shopbot-msg[data-author="bot"]')).to_have_count(2)  # no bot reply while Dana owns it
         staff.screenshot(path=str(ARTIFACTS / "console-taken-over.png"), full_page=True)
         shopper.screenshot(path=str(ARTIFACTS / "widget-staff-reply.png"))
 

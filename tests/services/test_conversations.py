@@ -85,11 +85,14 @@ def test_rest_text_and_custom_metadata_are_joined():
 
 
 class ScriptedAssistant:
-    """Replies with the given kinds in order (one reply per message)."""
+    """Replies with the given kinds in order (one reply per message); labels messages it doesn't answer."""
 
     def __init__(self, *kinds):
         self.kinds = list(kinds)
         self.calls = 0
+
+    async def annotate(self, text):
+        return {"intent": "greet" if "hello" in text else "other", "confidence": 0.9}
 
     async def reply(self, sender_id, text):
         self.calls += 1
@@ -101,8 +104,8 @@ class ScriptedAssistant:
 
 
 async def _say(chat, session_id, text):
-    chat.record_shopper(session_id, text)
-    return await chat.answer(session_id, text)
+    stored = chat.record_shopper(session_id, text)
+    return await chat.answer(session_id, text, stored["message_id"])
 
 
 async def test_asking_for_a_person_queues_the_conversation_and_silences_the_bot(url):
@@ -117,6 +120,8 @@ async def test_asking_for_a_person_queues_the_conversation_and_silences_the_bot(
     assert conversation["summary"] == "Verified customer: olivia_ito_3591."
     waiting = await _say(chat, session_id, "hello? anyone?")
     assert [r["author"] for r in waiting] == ["system"] and assistant.calls == 1  # the bot stays out
+    asked = [m for m in chat.store.history(session_id) if m["text"] == "hello? anyone?"][0]
+    assert asked["metadata"]["nlu"] == {"intent": "greet", "confidence": 0.9}  # but its NLU still labels it
 
 
 async def test_two_failures_in_a_row_bring_a_person(url):

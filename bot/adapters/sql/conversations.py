@@ -140,6 +140,12 @@ class SqlConversationStore:
             user = session.get(StaffUser, username)
             return user.password_hash if user else None
 
+    def annotate(self, message_id: int, nlu: dict) -> None:
+        with self._session() as session, session.begin():
+            message = session.get(Message, message_id)
+            if message:
+                message.meta = {**(message.meta or {}), "nlu": nlu}
+
     def history(self, conversation_id: str) -> list[dict]:
         with self._session() as session:
             query = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)

@@ -104,6 +104,8 @@
       const who = { shopper: "Shopper", bot: "Assistant", staff: `Staff (${(m.metadata || {}).staff || ""})`, system: "" }[m.author];
       if (who) li.append(text("span", `${who}:`, "msg-author"));
       li.append(text("span", m.text, "msg-text"));
+      const nlu = (m.metadata || {}).nlu;
+      if (nlu && nlu.intent) li.append(text("span", ` (assistant reads: ${nlu.intent}, ${nlu.confidence})`, "msg-nlu"));
       transcript.append(li);
     }
     transcript.scrollTop = transcript.scrollHeight;
