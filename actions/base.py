@@ -19,8 +19,9 @@ log = logging.getLogger(__name__)
 HINT_ENTITIES = ("product", "color", "size", "option")
 
 
-class ShopAction(Action, ABC):
-    """rasa-sdk instantiates every concrete Action with no arguments: services resolve on first use."""
+class ServiceAction(Action, ABC):
+    """rasa-sdk instantiates every concrete Action with no arguments: services resolve on first use,
+    and tests pass a container of fakes. Abstract, so rasa-sdk never registers it."""
 
     def __init__(self, container: Container | None = None):
         self._container = container
@@ -31,6 +32,10 @@ class ShopAction(Action, ABC):
 
     @abstractmethod
     def name(self) -> str: ...
+
+
+class ShopAction(ServiceAction, ABC):
+    """An answer to one message: screened input, one service call, the reply with its metadata."""
 
     @abstractmethod
     async def answer(self, tracker: Tracker, text: str) -> tuple[Answer, list[dict[str, Any]]]:

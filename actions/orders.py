@@ -10,12 +10,11 @@ import logging
 from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import send
-from bot.container import Container, get_container
+from actions.base import ServiceAction, send
 from bot.domain.inputs import screen_message
 from bot.domain.order_parsing import find_order_ids
 from bot.domain.order_requests import order_request_intent, request_kind
@@ -38,18 +37,8 @@ INTERRUPTIONS = {
 }
 
 
-class OrderAction(Action, ABC):
-    """Shared plumbing; abstract, so rasa-sdk registers only the concrete actions below."""
-
-    def __init__(self, container: Container | None = None):
-        self._container = container
-
-    @property
-    def services(self) -> Container:
-        return self._container or get_container()
-
-    @abstractmethod
-    def name(self) -> str: ...
+class OrderAction(ServiceAction, ABC):
+    """Shared plumbing of the order form's actions."""
 
     @property
     def desk(self):

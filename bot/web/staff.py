@@ -79,6 +79,10 @@ def staff_routes(container: Container, sio: socketio.AsyncServer, templates: Jin
         found = await asyncio.to_thread(conversation_view, container, conversation_id)
         return JSONResponse(found) if found else JSONResponse({"error": "No such conversation."}, status_code=404)
 
+    async def summary(request: Request, staff: str) -> Response:
+        found = await asyncio.to_thread(summary_view, container, request.path_params["conversation_id"])
+        return JSONResponse(found) if found else JSONResponse({"error": "No such conversation."}, status_code=404)
+
     def change(operation: str):
         async def handler(request: Request, staff: str) -> Response:
             conversation_id = request.path_params["conversation_id"]
@@ -111,6 +115,7 @@ def staff_routes(container: Container, sio: socketio.AsyncServer, templates: Jin
         Route("/staff", console, methods=["GET"]),
         Route("/staff/api/queue", api(queue), methods=["GET"]),
         Route(base, api(conversation), methods=["GET"]),
+        Route(f"{base}/summary", api(summary), methods=["GET"]),
         *[Route(f"{base}/{op}", api(change(op), write=True), methods=["POST"])
           for op in ("take", "reply", "handback", "resolve")],
         Route(f"{base}/typing", api(typing, write=True), methods=["POST"]),
@@ -134,7 +139,12 @@ def conversation_view(container: Container, conversation_id: str) -> dict | None
             customer = {"user_id": conversation["customer_id"],
                         "name": f"{user['name']['first_name']} {user['name']['last_name']}",
                         "email": user.get("email"), "orders": orders}
-    messages = container.chat.store.history(conversation_id)
-    written = container.staff_summaries.write(messages)
-    return {**conversation, "customer": customer, "messages": messages,
-            "llm_summary": {"text": written.text, "grounding": written.grounding}}
+    return {**conversation, "customer": customer, "messages": container.chat.store.history(conversation_id)}
+
+
+def summary_view(container: Container, conversation_id: str) -> dict | None:
+    """The LLM's summary, asked for separately: the transcript must not wait for the model."""
+    if not container.chat.store.conversation(conversation_id):
+        return None
+    written = container.staff_summaries.write(container.chat.store.history(conversation_id))
+    return {"text": written.text, "grounding": written.grounding}

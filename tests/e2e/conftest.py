@@ -16,6 +16,7 @@ import pytest
 
 from bot.adapters.sql.store import SqlCommerceStore
 from tests.conftest import ROOT, TAU_STORE
+from tests.serving import served
 
 # Ports of their own (not the 5005/5055 of `make run`); override to run two test stacks side by side.
 RASA_PORT = int(os.environ.get("SHOPBOT_E2E_RASA_PORT", "5105"))
@@ -131,43 +132,15 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def shop(stack):
     """The web app (shop pages, widget, socket.io gateway) in front of the running Rasa, in a thread."""
-    import threading
-
-    import uvicorn
-
+    from bot.adapters.sql.conversations import SqlConversationStore
     from bot.container import Container
     from bot.settings import Settings
     from bot.web.app import create_app
-
-    from bot.adapters.sql.conversations import SqlConversationStore
     from bot.web.staff_users import hash_password
 
     settings = Settings(store_dir=TAU_STORE, database_url=f"sqlite:///{stack.live}", shop_name="Tau Retail",
                         rasa_url=f"http://localhost:{RASA_PORT}", handoff_minutes_per_conversation=3)
     SqlConversationStore(settings.resolved_database_url()).add_staff("dana", hash_password(STAFF_PASSWORD))
-    with socket_on_free_port() as port:
-        pass
-    server = uvicorn.Server(uvicorn.Config(create_app(Container(settings)), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-class socket_on_free_port:
-    def __enter__(self) -> int:
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        return self.sock.getsockname()[1]
-
-    def __exit__(self, *exc):
-        self.sock.close()
+    with served(create_app(Container(settings))) as url:
+        yield url

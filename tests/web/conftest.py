@@ -1,12 +1,7 @@
 """The web app served by uvicorn in a thread, with a fake assistant (no Rasa) and a SQLite file."""
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
-import uvicorn
 
 from bot.adapters.sql.conversations import SqlConversationStore
 from bot.container import Container
@@ -14,6 +9,7 @@ from bot.services.conversations import ChatService
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.conftest import DEMO_STORE
+from tests.serving import served
 
 
 class EchoAssistant:
@@ -29,12 +25,6 @@ class EchoAssistant:
                                                            "section": ""}]}}]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("web")
@@ -43,14 +33,5 @@ def web(tmp_path_factory):
     container = Container(settings)
     assistant = EchoAssistant()
     container.__dict__["chat"] = ChatService(SqlConversationStore(settings.resolved_database_url()), assistant)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "assistant": assistant, "container": container}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(container)) as url:
+        yield {"url": url, "assistant": assistant, "container": container}

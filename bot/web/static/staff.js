@@ -83,10 +83,7 @@
       for (const o of c.customer.orders) orders.append(text("li", `${o.order_id} · ${o.status} · ${o.items.join(", ")}`));
       customer.append(orders);
     }
-    const summary = $("summary");
-    summary.replaceChildren();
-    if (c.llm_summary) summary.append(text("span", `What the shopper needs: ${c.llm_summary.text}`, "summary-llm"));
-    if (c.summary) summary.append(document.createElement("br"), text("span", `Handoff note: ${c.summary}`, "summary-handoff"));
+    $("handoff-note").textContent = c.summary ? `Handoff note: ${c.summary}` : "";
     const mine = c.state === "human" && c.owner === me;
     $("take").disabled = !(c.state === "waiting" || c.state === "bot");
     $("handback").disabled = !mine;
@@ -96,6 +93,7 @@
     const signature = JSON.stringify(c.messages.map((m) => m.message_id));
     if (signature === lastTranscript) return;
     lastTranscript = signature;
+    refreshSummary(current);
     const transcript = $("transcript");
     transcript.replaceChildren();
     for (const m of c.messages) {
@@ -109,6 +107,13 @@
       transcript.append(li);
     }
     transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  async function refreshSummary(id) {
+    const data = await getJSON(`/staff/api/conversations/${id}/summary`);
+    if (!data || id !== current) return;
+    $("summary").textContent = `What the shopper needs: ${data.text}`;
+    $("summary").dataset.grounding = data.grounding;
   }
 
   $("take").addEventListener("click", async () => { if (await post("take")) refreshConversation(); });
