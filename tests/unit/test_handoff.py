@@ -21,6 +21,7 @@ def test_triggers_for_a_person():
     assert handoff_reason([["product_fact"], ["handoff"]], ["hi", "a human please"]) == "The shopper asked for a person."
     assert handoff_reason([["unknown"], ["unknown"]], ["a", "b"]) == "The assistant could not help twice in a row."
     assert handoff_reason([["product_fact"], ["unknown"]], ["a", "b"]) is None  # one failure is not two
+    assert handoff_reason([["out_of_scope"], ["out_of_scope"]], ["a", "b"]) == "The assistant could not help twice in a row."
     assert handoff_reason([["policy"], ["policy"]], ["this is RIDICULOUS", "worst shop ever!!!"]) == \
         "The shopper sounds frustrated."
     assert handoff_reason([["policy"]], ["thanks, great"]) is None

@@ -116,9 +116,10 @@
     $("summary").dataset.grounding = data.grounding;
   }
 
-  $("take").addEventListener("click", async () => { if (await post("take")) refreshConversation(); });
-  $("handback").addEventListener("click", async () => { if (await post("handback")) refreshConversation(); });
-  $("resolve").addEventListener("click", async () => { if (await post("resolve")) refreshConversation(); });
+  const refreshBoth = () => { refreshConversation(); refreshQueue(); };
+  $("take").addEventListener("click", async () => { if (await post("take")) refreshBoth(); });
+  $("handback").addEventListener("click", async () => { if (await post("handback")) refreshBoth(); });
+  $("resolve").addEventListener("click", async () => { if (await post("resolve")) refreshBoth(); });
   $("reply-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("reply-input");
