@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterable
 
 from bot.domain.catalogue import Catalogue, Product, Variant, money
@@ -123,7 +124,9 @@ class ProductAnswers:
         if isinstance(product, Answer):
             return product
         facts = description_facts(product) + [options_fact(product), stock_summary_fact(product)]
-        relevant = self.relevant_facts(text, facts, product)
+        # "Do you sell a bluetooth speaker?" asks whether it exists: its stock and options answer that.
+        sold = [stock_summary_fact(product), options_fact(product)] if _ASKS_IF_SOLD.search(text) else []
+        relevant = sold or self.relevant_facts(text, facts, product)
         if not relevant:
             answer = dont_know(f"I don't have that detail about the {product.name} in our product information")
             answer.product_id = product.product_id
@@ -168,6 +171,9 @@ class ProductAnswers:
                       grounding=phrased.grounding)
 
 
+_ASKS_IF_SOLD = re.compile(
+    r"\b(do|does) (you|the shop|your shop|y'?all) (sell|have|carry|stock|offer)\b|\b(is there|are there) (a|an|any)\b|"
+    r"\bdo you guys (sell|have)\b", re.I)
 _STOPWORDS = set(
     "a an the is are it its this that do does did you your we our of for to in on with and or how what "
     "which can i me my be have has will would should much many about tell there any".split()

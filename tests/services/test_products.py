@@ -74,3 +74,10 @@ def test_upsell_suggests_one_available_complement_with_its_price():
     assert answer.product_id == "400" and "$12.00" in answer.text
     assert service.suggest("100", ["complaint"], declined=False) is None
     assert service.suggest("100", ["product_price"], declined=True) is None
+
+
+@pytest.mark.parametrize("question", ["Do you sell a t-shirt?", "do you have t-shirts", "Is there a t-shirt?"])
+def test_asking_whether_the_shop_sells_a_product_gets_its_stock_and_options(products, question):
+    answer = products.question(question)
+    assert answer.kind != "unknown"
+    assert "versions of the T-Shirt are in stock" in answer.text and "$20.00" in answer.text
