@@ -12,12 +12,14 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 PY := .venv-actions/bin/python
 RASA := .venv-rasa/bin/rasa
+RASA_PY := .venv-rasa/bin/python
 
-.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser conformance staff-user reset-db audit clean
+.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser eval eval-smoke conformance staff-user reset-db audit clean
 help:
 	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
 	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end)"
 	@echo "make chat              talk to the bot in this terminal (starts it if needed)"
+	@echo "make eval              intent understanding on Bitext utterances -> reports/intents.md"
 	@echo "make conformance       tau-bench retail order tasks (dev + train sample) -> reports/conformance.md"
 	@echo "make reset-db          reseed the orders database from the store (audit: make audit)"
 	@echo "make staff-user NAME=x a staff account for the console at http://localhost:8000/staff"
@@ -58,6 +60,13 @@ reset-db: setup
 audit: setup
 	@$(PY) -m bot.commerce_db audit --store $(STORE)
 
+BITEXT ?= ../shared/datasets/bitext_customer_support
+eval: train  # intent understanding on Bitext (all 4,514 utterances) -> reports/intents.md + plot
+	@$(RASA_PY) eval/intents.py --bitext $(BITEXT) --model models --out reports
+
+eval-smoke: train  # the same on a 200-utterance sample, into var/ (run by make test; numbers not asserted)
+	@$(RASA_PY) eval/intents.py --bitext $(BITEXT) --model models --out var/eval-smoke --limit 200
+
 conformance: train
 	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) SHOPBOT_CONFORMANCE=all $(PY) -m pytest -q \
 	  tests/e2e/test_order_conformance.py; echo "report: reports/conformance.md"
@@ -65,7 +74,7 @@ conformance: train
 stop:
 	@-kill $$(cat var/run/actions.pid var/run/rasa.pid var/run/web.pid 2>/dev/null) 2>/dev/null; rm -f var/run/*.pid
 
-test: validate test-unit train test-stories test-e2e
+test: validate test-unit train test-stories test-e2e eval-smoke
 
 test-unit: setup
 	@$(PY) -m pytest -q tests/unit tests/services tests/actions tests/web
