@@ -7,7 +7,8 @@ from rasa_sdk.events import SlotSet
 
 from actions.base import ShopAction
 from bot.domain.facts import Answer
-from bot.domain.handoff import HANDOFF_TEXT, handoff_summary
+from actions.handoff import handoff_details
+from bot.domain.handoff import HANDOFF_TEXT
 
 
 
@@ -20,10 +21,8 @@ class ActionYesNo(ShopAction):
         offered = tracker.get_slot("upsell_product_id")
         if tracker.get_slot("handoff_offered"):
             if yes:
-                said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-                slots = {s: tracker.get_slot(s) for s in ("customer_id", "order_request", "order_id")}
-                summary = {"handoff": {"summary": handoff_summary(slots, said), "customer_id": slots["customer_id"]}}
-                return Answer(HANDOFF_TEXT, "handoff", extra=summary), [SlotSet("handoff_offered", False)]
+                details = handoff_details(tracker)
+                return Answer(HANDOFF_TEXT, "handoff", extra=details), [SlotSet("handoff_offered", False)]
             return Answer("Okay. What else can I help you with?", "acknowledge"), [SlotSet("handoff_offered", False)]
         if offered and not yes:
             reply = Answer("No problem, I won't suggest more products. What else can I help you with?", "upsell_declined")

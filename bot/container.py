@@ -110,6 +110,7 @@ class Container:
     def warm_up(self) -> None:
         """Load every model now so the first shopper does not wait for it."""
         self.knowledge.policy("warm up")
+        self.commerce.is_empty()  # opens (and on first run seeds) the orders database before serving
         if self.llm:
             self.llm.load()
             self.phraser.phrase("policy", "warm up", ["The shop is open."])

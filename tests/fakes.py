@@ -100,3 +100,20 @@ def tiny_catalogue() -> Catalogue:
     }
     orders = [{"items": [{"product_id": "200"}, {"product_id": "300"}]}] * 2
     return Catalogue.from_records(products, descriptions, orders)
+
+
+TEST_SOURCE = {"kind": "policy", "id": "t", "title": "Test page", "section": ""}
+
+
+class EchoAssistant:
+    """Stands in for Rasa behind the web app: one reply per message, from a template; records calls."""
+
+    def __init__(self, template: str = "You said: {text}\n(Source: Test page)", metadata: dict | None = None):
+        self.template = template
+        self.metadata = metadata if metadata is not None else {"kind": "test", "sources": [TEST_SOURCE]}
+        self.calls: list[tuple[str, str]] = []
+
+    async def reply(self, sender_id, text):
+        self.calls.append((sender_id, text))
+        return [{"text": self.template.format(text=text), "buttons": [{"title": "Yes", "payload": "/affirm"}],
+                 "metadata": dict(self.metadata)}]

@@ -85,6 +85,15 @@ def is_explicit_yes(text: str) -> bool:
     return bool(YES_WORDS.search(stripped)) and not NO_WORDS.search(stripped) and not hedged
 
 
+def wants_more(text: str) -> bool:
+    """'I also want to return the lamp' adds to the selection even after a 'no'."""
+    return bool(re.search(r"\b(also|as well|too|in addition)\b", text, re.I))
+
+
+def means_default_address(text: str) -> bool:
+    return bool(re.search(r"\b(default|profile|account|home)\b", text, re.I))
+
+
 def wants_all_items(text: str) -> bool:
     return bool(_ALL_ITEMS.search(text))
 

@@ -84,7 +84,7 @@ def status_problem(kind: str, status: str) -> str | None:
         return None
     hint = RULE_HINT[allowed[0]]
     extra = ""
-    if status.startswith("pending (") and kind.startswith("modify") or (status.startswith("pending (") and kind == "cancel"):
+    if status.startswith("pending (") and (kind.startswith("modify") or kind == "cancel"):
         extra = " Its items were already changed once, and an order can be changed only once."
     return f"That order is {status}, so I can't {VERBS[kind]} it: that's possible {hint}.{extra}"
 

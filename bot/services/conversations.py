@@ -78,7 +78,7 @@ class ChatService:
         return handoff_reason([t for t in turns if t], said)
 
     def _wait_notice(self, session_id: str) -> dict:
-        waiting = [c["id"] for c in self.store.queue(("waiting",))]
+        waiting = self.store.waiting_ids()
         position = waiting.index(session_id) + 1 if session_id in waiting else 1
         return self.store.add(session_id, "system", wait_notice(position, self.minutes_per_conversation))
 

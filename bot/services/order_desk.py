@@ -250,7 +250,7 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
         ids = [oid for oid in parse.find_order_ids(text) if oid != state.get("order_id")]
         if ids and ids[0] in user.get("orders", []):
             return dict(self.store.get_order(ids[0])["address"])
-        if state.get("order_request") == "modify_address" and parse.re.search(r"\b(default|profile|account|home)\b", text, parse.re.I):
+        if state.get("order_request") == "modify_address" and parse.means_default_address(text):
             return dict(user["address"])
         return parse.parse_address(text)
 
@@ -261,7 +261,7 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
         if state.get("order_request") in ITEM_KINDS:
             order = self.store.get_order(state["order_id"])
             extra = [i for i in parse.match_order_items(text, order["items"]) if i not in state["order_item_ids"]]
-            if extra and not parse.NO_WORDS.search(text.split(",")[0]) or extra and "also" in text.lower():
+            if extra and (parse.wants_more(text) or not parse.NO_WORDS.search(text.split(",")[0])):
                 items = list(state["order_item_ids"]) + extra
                 turn.updates.update(order_item_ids=items, order_confirmed=None)
                 if state["order_request"] in NEW_ITEM_KINDS:

@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot.container import Container, get_container
+from bot.domain.catalogue import money
 from bot.web.pages import product_page, shop_index
 from bot.web.staff import staff_routes
 
@@ -137,7 +138,8 @@ def product_card(message: dict, container: Container) -> dict:
     if not product:
         return message
     price_range = product.price_range()
+    low, high = price_range or (None, None)
+    price = "" if low is None else money(low) if low == high else f"{money(low)} - {money(high)}"
     card = {"name": product.name, "url": f"/products/{product.product_id}", "available": bool(price_range),
-            "price": (f"${price_range[0]:,.2f}" if price_range and price_range[0] == price_range[1] else
-                      f"${price_range[0]:,.2f} - ${price_range[1]:,.2f}" if price_range else "")}
+            "price": price}
     return {**message, "metadata": {**message["metadata"], "product_card": card}}

@@ -6,16 +6,11 @@ import pytest
 from bot.adapters.rasa_rest import merge_rest_messages
 from bot.adapters.sql.conversations import SqlConversationStore
 from bot.services.conversations import ChatService
+from tests.fakes import EchoAssistant
 
 
-class FakeAssistant:
-    def __init__(self):
-        self.calls: list[tuple[str, str]] = []
-
-    async def reply(self, sender_id, text):
-        self.calls.append((sender_id, text))
-        return [{"text": f"echo: {text}", "buttons": [{"title": "Yes", "payload": "/affirm"}],
-                 "metadata": {"kind": "test"}}]
+def FakeAssistant():  # noqa: N802 - reads like the class it stands for
+    return EchoAssistant("echo: {text}", {"kind": "test"})
 
 
 @pytest.fixture

@@ -9,20 +9,8 @@ from bot.services.conversations import ChatService
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.conftest import DEMO_STORE
+from tests.fakes import EchoAssistant
 from tests.serving import served
-
-
-class EchoAssistant:
-    """Answers every message with a fixed shape, records calls."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, str]] = []
-
-    async def reply(self, sender_id, text):
-        self.calls.append((sender_id, text))
-        return [{"text": f"You said: {text}\n(Source: Test page)", "buttons": [{"title": "Yes", "payload": "/affirm"}],
-                 "metadata": {"kind": "test", "sources": [{"kind": "policy", "id": "t", "title": "Test page",
-                                                           "section": ""}]}}]
 
 
 @pytest.fixture(scope="module")

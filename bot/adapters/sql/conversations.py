@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from bot.adapters.sql.store import _create_engine
+from bot.adapters.sql.store import create_sql_engine
 
 AUTHORS = ("shopper", "bot", "staff", "system")
 
@@ -63,7 +63,7 @@ class SqlConversationStore:
 
     def _session(self) -> Session:
         if self._sessions is None:
-            engine = _create_engine(self.url)
+            engine = create_sql_engine(self.url)
             ChatBase.metadata.create_all(engine)
             self._sessions = sessionmaker(engine, expire_on_commit=False)
         return self._sessions()
@@ -126,6 +126,12 @@ class SqlConversationStore:
                                        .order_by(Message.id.desc()).limit(1)).first()
                 conversation["last_message"] = _as_dict(last) if last else None
             return conversations
+
+    def waiting_ids(self) -> list[str]:
+        """Waiting conversations, longest wait first (the shopper's place in the queue)."""
+        with self._session() as session:
+            query = select(Conversation.id).where(Conversation.state == "waiting").order_by(Conversation.waiting_since)
+            return list(session.scalars(query))
 
     def add_staff(self, username: str, password_hash: str) -> None:
         with self._session() as session, session.begin():

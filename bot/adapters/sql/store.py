@@ -57,7 +57,7 @@ class SqlCommerceStore:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = _create_engine(self.url)
+            self._engine = create_sql_engine(self.url)
         return self._engine
 
     def _session(self) -> Session:
@@ -188,7 +188,7 @@ def canonical_hash(data: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _create_engine(url: str) -> Engine:
+def create_sql_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url)
