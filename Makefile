@@ -14,12 +14,13 @@ PY := .venv-actions/bin/python
 RASA := .venv-rasa/bin/rasa
 RASA_PY := .venv-rasa/bin/python
 
-.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser eval eval-smoke conformance staff-user reset-db audit clean
+.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser eval eval-smoke bench-smoke conformance staff-user reset-db audit clean
 help:
 	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
 	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end)"
 	@echo "make chat              talk to the bot in this terminal (starts it if needed)"
-	@echo "make eval              intent understanding on Bitext utterances -> reports/intents.md"
+	@echo "make eval              intents (Bitext + cross-validation), retrieval, grounded answers, dialogues -> reports/eval.md"
+	@echo "make bench             latency per turn type, LLM speed, load, memory, scaling -> reports/bench.md"
 	@echo "make conformance       tau-bench retail order tasks (dev + train sample) -> reports/conformance.md"
 	@echo "make reset-db          reseed the orders database from the store (audit: make audit)"
 	@echo "make staff-user NAME=x a staff account for the console at http://localhost:8000/staff"
@@ -47,9 +48,11 @@ chat: ingest train
 	@curl -sf localhost:5005/status >/dev/null || bash scripts/run.sh --background
 	@$(PY) -m bot.chat
 
-bench: ingest train
-	@curl -sf localhost:5005/status >/dev/null || bash scripts/run.sh --background
-	@$(PY) -m bench.turns
+bench: ingest train  # latency, LLM speed, load, memory, scaling -> reports/bench.md + plots (starts its own stack)
+	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) $(PY) -m bench --out reports
+
+bench-smoke: ingest train  # the same, a few turns each, into var/bench-smoke (run by make test; numbers not asserted)
+	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) $(PY) -m bench --quick --out var/bench-smoke
 
 staff-user: setup  # make staff-user NAME=alice (password from SHOPBOT_STAFF_PASSWORD or typed)
 	@$(PY) -m bot.web.staff_users add $(NAME)
@@ -61,11 +64,21 @@ audit: setup
 	@$(PY) -m bot.commerce_db audit --store $(STORE)
 
 BITEXT ?= ../shared/datasets/bitext_customer_support
-eval: train  # intent understanding on Bitext (all 4,514 utterances) -> reports/intents.md + plot
+eval: train  # everything below -> reports/eval.md + plots (about 25 min); parts in reports/parts/
 	@$(RASA_PY) eval/intents.py --bitext $(BITEXT) --model models --out reports
+	@$(RASA_PY) eval/cross_validation.py --folds 3 --out reports
+	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) --out reports
+	@$(RASA) test core --stories tests/test_stories.yml --model models --out var/eval/stories >/dev/null
+	@$(MAKE) --no-print-directory conformance
+	@$(PY) -m eval.dialogues --story-results var/eval/stories --conformance reports/parts/conformance.json --out reports
+	@$(PY) -m eval.report --out reports
 
-eval-smoke: train  # the same on a 200-utterance sample, into var/ (run by make test; numbers not asserted)
+eval-smoke: train  # the same on samples, into var/eval-smoke (run by make test; numbers not asserted)
 	@$(RASA_PY) eval/intents.py --bitext $(BITEXT) --model models --out var/eval-smoke --limit 200
+	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) --out var/eval-smoke --limit 4
+	@$(PY) -m eval.dialogues --story-results var/results/stories --conformance var/results/conformance.json \
+	  --out var/eval-smoke
+	@$(PY) -m eval.report --out var/eval-smoke
 
 conformance: train
 	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) SHOPBOT_CONFORMANCE=all $(PY) -m pytest -q \
@@ -74,7 +87,7 @@ conformance: train
 stop:
 	@-kill $$(cat var/run/actions.pid var/run/rasa.pid var/run/web.pid 2>/dev/null) 2>/dev/null; rm -f var/run/*.pid
 
-test: validate test-unit train test-stories test-e2e eval-smoke
+test: validate test-unit train test-stories test-e2e eval-smoke bench-smoke
 
 test-unit: setup
 	@$(PY) -m pytest -q tests/unit tests/services tests/actions tests/web

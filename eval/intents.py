@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import random
 import time
 from collections import Counter
@@ -49,7 +50,7 @@ async def predict(model: Path, texts: list[str]) -> list[str]:
     return predictions
 
 
-def report(gold: list[str], predicted: list[str], out: Path, seconds: float, model: Path) -> str:
+def report(gold: list[str], predicted: list[str], out: Path, seconds: float, model: Path) -> tuple[str, dict]:
     from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
     labels = sorted(set(gold) | set(predicted))
@@ -73,7 +74,12 @@ def report(gold: list[str], predicted: list[str], out: Path, seconds: float, mod
               "; ".join(f"{g} -> {p} ({n})" for (g, p), n in confusions), "",
               "![Confusion matrix](intent_confusion.png)", ""]
     _plot(confusion_matrix(gold, predicted, labels=labels), labels, out / "intent_confusion.png")
-    return "\n".join(lines)
+    summary = {"n": len(gold), "accuracy": accuracy, "macro_f1": macro, "ms_per_utterance": 1000 * seconds / max(1, len(gold)),
+               "out_of_scope_recall": per_intent.get("out_of_scope", {}).get("recall", 0),
+               "f1": {label: per_intent[label]["f1-score"] for label in sorted(set(gold))},
+               "recall": {label: per_intent[label]["recall"] for label in sorted(set(gold))},
+               "confusions": [[g, p, n] for (g, p), n in confusions]}
+    return "\n".join(lines), summary
 
 
 def _plot(matrix, labels: list[str], path: Path) -> None:
@@ -119,8 +125,10 @@ def main() -> None:
     predicted = asyncio.run(predict(model, [text for text, _ in examples]))
     seconds = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
-    text = report([gold for _, gold in examples], predicted, args.out, seconds, model)
+    text, summary = report([gold for _, gold in examples], predicted, args.out, seconds, model)
     (args.out / "intents.md").write_text(text)
+    (args.out / "parts").mkdir(exist_ok=True)
+    (args.out / "parts" / "intents.json").write_text(json.dumps(summary, indent=2))
     print("\n".join(line for line in text.splitlines() if line.startswith("- **")))
     print(f"eval: wrote {args.out / 'intents.md'} and {args.out / 'intent_confusion.png'}")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-PROMPT_VERSION = "grounded-answer/v2"
+PROMPT_VERSION = "grounded-answer/v3"
 
 # A tiny model's free-written lead-ins invented claims ("we also accept cash"), so in select mode it
 # chooses one of these openers; everything after it is the shop's own facts, verbatim.
@@ -28,11 +28,17 @@ FEW_SHOT = [
         {"intro": "Here are the details", "facts": [1, 2]},
     ),
     (
-        ["The Trail Lamp is rechargeable.", "Trail Lamp weight: 80 g.", "The Trail Lamp is water resistant."],
+        ["The Trail Lamp is water resistant.", "The Trail Lamp is rechargeable.", "Trail Lamp weight: 80 g."],
         "is the lamp waterproof?",
-        {"intro": "Good question", "facts": [3]},
+        {"intro": "Good question", "facts": [1]},
     ),
 ]
+
+# Tasks whose facts the services pass best first (ranked by similarity to the question, or the product's
+# own lead sentence). In select mode the grammar makes the reply start with fact 1, and the model only
+# chooses what to add: SmolLM2-135M's own pick missed the answering fact in about half of the policy
+# questions of `make eval`, while the embedding ranking puts it first in about 70%.
+RANKED_TASKS = frozenset({"policy", "product", "describe", "recommend", "upsell"})
 
 TASK_HINTS = {
     "policy": "Answer the policy question.",
@@ -74,14 +80,16 @@ def _shot_reply(answer: dict, facts: list[str], mode: str) -> str:
     return f"{answer['intro']}. {chosen}"
 
 
-def select_grammar(n_facts: int, max_pick: int = 3) -> str:
-    """GBNF: one of the fixed openers, then 1..max_pick fact numbers that exist."""
+def select_grammar(n_facts: int, max_pick: int = 3, lead_with_first: bool = False) -> str:
+    """GBNF: one of the fixed openers, then 1..max_pick fact numbers that exist (the first one being
+    fact 1 when `lead_with_first`)."""
     indices = " | ".join(f'"{i}"' for i in range(1, n_facts + 1))
     openers = " | ".join(f'"{o}"' for o in OPENERS)
     more = f'("," " "? idx){{0,{max(0, min(max_pick, n_facts) - 1)}}}'
+    first = '"1"' if lead_with_first else "idx"
     return "\n".join(
         [
-            'root ::= "{\\"intro\\": \\"" intro "\\", \\"facts\\": [" idx ' + more + ' "]}"',
+            'root ::= "{\\"intro\\": \\"" intro "\\", \\"facts\\": [" ' + first + " " + more + ' "]}"',
             f"intro ::= {openers}",
             f"idx ::= {indices}",
         ]

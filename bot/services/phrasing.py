@@ -7,7 +7,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.domain.grounding import check_grounding
-from bot.domain.prompts import PROMPT_VERSION, build_messages, compose_selected, parse_selection, select_grammar
+from bot.domain.prompts import (
+    PROMPT_VERSION, RANKED_TASKS, build_messages, compose_selected, parse_selection, select_grammar,
+)
 from bot.ports import ChatModel
 
 log = logging.getLogger(__name__)
@@ -17,6 +19,7 @@ log = logging.getLogger(__name__)
 class Phrased:
     text: str
     grounding: str  # "llm" (model text passed the check), "replaced" (failed; facts used), "composed" (no LLM)
+    draft: str = ""  # what the model produced before the grounding check (make eval compares the two)
 
 
 class Phraser:
@@ -34,11 +37,12 @@ class Phraser:
         facts = facts[:8]
         fallback = " ".join(facts[:max_facts])
         if self._llm is None or not facts:
-            return self._count(Phrased(fallback, "composed"))
+            return self._count(Phrased(fallback, "composed", fallback))
         messages = build_messages(task, facts, question, self._mode)
         try:
             if self._mode == "select":
-                raw = self._llm.complete(messages, select_grammar(len(facts), max_facts), self._max_tokens)
+                grammar = select_grammar(len(facts), max_facts, lead_with_first=task in RANKED_TASKS)
+                raw = self._llm.complete(messages, grammar, self._max_tokens)
                 parsed = parse_selection(raw, len(facts))
                 text = compose_selected(parsed[0], facts, parsed[1]) if parsed else ""
             else:
@@ -49,8 +53,8 @@ class Phraser:
         verdict = check_grounding(text, facts, self._names)
         if not text or not verdict.ok:
             log.info("grounding check replaced LLM text %r (unsupported: %s)", text, verdict.unsupported)
-            return self._count(Phrased(fallback, "replaced"))
-        return self._count(Phrased(text, "llm"))
+            return self._count(Phrased(fallback, "replaced", text))
+        return self._count(Phrased(text, "llm", text))
 
     def _count(self, phrased: Phrased) -> Phrased:
         with self._lock:

@@ -1,11 +1,13 @@
 """tau-bench retail conformance: scripted shoppers talk to the real stack over REST; afterwards the shop
 database must equal the one tau-bench's judge expects, and no write may happen without an explicit yes.
 
-`make test` runs the dev tasks; `make conformance` (SHOPBOT_CONFORMANCE=all) adds the train sample and
-writes reports/conformance.md.
+`make test` runs the dev tasks (results in var/results/conformance.json, read by the eval smoke);
+`make conformance` (SHOPBOT_CONFORMANCE=all) adds the train sample and writes reports/conformance.md and
+reports/parts/conformance.json (read by `make eval`).
 """
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -25,6 +27,7 @@ OUTCOMES: list[tuple[str, object]] = []
 @pytest.fixture(scope="module", autouse=True)
 def report():
     yield
+    write_results(OUTCOMES, ROOT / "reports" / "parts" if FULL else ROOT / "var" / "results")
     if FULL:
         write_report(OUTCOMES)
 
@@ -38,6 +41,17 @@ def test_task(stack, split, task_index):
     transcript = "\n".join(f"  shopper: {u}\n  bot: {b}" for u, b in outcome.transcript)
     assert not outcome.writes_without_yes, transcript
     assert outcome.passed, f"{outcome.reason}\n{transcript}"
+
+
+def write_results(outcomes, folder) -> None:
+    """Pass counts per split, for the dialogue section of the evaluation report."""
+    splits = {split: {"tasks": len([o for s, o in outcomes if s == split]),
+                      "passed": sum(o.passed for s, o in outcomes if s == split),
+                      "writes_without_yes": sum(bool(o.writes_without_yes) for s, o in outcomes if s == split),
+                      "failing": [f"{o.task}: {o.reason}" for s, o in outcomes if s == split and not o.passed]}
+              for split in SPLITS}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "conformance.json").write_text(json.dumps(splits, indent=2))
 
 
 def write_report(outcomes) -> None:

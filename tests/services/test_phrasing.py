@@ -17,6 +17,7 @@ def test_free_text_with_an_invented_number_is_replaced_by_the_facts():
     phraser = Phraser(llm, [], mode="free")
     out = phraser.phrase("policy", "how long to return?", FACTS, max_facts=2)
     assert out.grounding == "replaced" and out.text == " ".join(FACTS)
+    assert out.draft == "You have 60 days to return anything!"  # kept so make eval can measure the check
     assert phraser.stats["replaced"] == 1
 
 
@@ -35,3 +36,10 @@ def test_model_failure_and_garbage_output_fall_back_to_facts():
 def test_without_a_model_replies_are_composed():
     out = Phraser(None, []).phrase("policy", "q", FACTS, max_facts=1)
     assert (out.text, out.grounding) == (FACTS[0], "composed")
+
+
+def test_ranked_tasks_lead_with_fact_one_and_summaries_choose_freely():
+    llm = FakeChatModel('{"intro": "Sure", "facts": [1]}')
+    Phraser(llm, []).phrase("policy", "q", FACTS)
+    Phraser(llm, []).phrase("summary", "q", FACTS)
+    assert '[" "1"' in llm.calls[0]["grammar"] and '[" "1"' not in llm.calls[1]["grammar"]

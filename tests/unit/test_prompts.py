@@ -33,3 +33,8 @@ def test_compose_selected_joins_intro_and_facts():
     assert compose_selected("Here is what I found", facts, [2]) == "Here is what I found: B is true."
     assert compose_selected("Sure", facts, [2]) == "Sure! B is true."
     assert compose_selected("We also sell cars", facts, [1, 2]) == "A is true. B is true."  # not an opener
+
+
+def test_ranked_answers_must_start_with_the_best_fact():
+    assert '[" "1" ("," " "? idx){0,2}' in select_grammar(4, max_pick=3, lead_with_first=True)
+    assert '[" idx (' in select_grammar(4, max_pick=3)

@@ -1,0 +1,87 @@
+"""Grounded answers on the store-derived question set: does the reply state the right fact, and does it
+state anything the shop's data does not support? Measured on the reply the shopper gets (with the
+grounding check) and on the model's own draft (what they would get without it).
+
+"Unsupported" is judged against the shop's whole record on the subject (the product's data, or all
+policy pages), not against the facts the answer was phrased from, so a reply about the wrong product
+or a number the model made up both count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from statistics import mean
+
+from bot.container import Container
+from bot.domain.grounding import check_grounding
+from bot.services.phrasing import Phrased, Phraser
+from eval.questions import Question, states
+
+
+class RecordingPhraser(Phraser):
+    """The production phraser, remembering its last result (the draft before the check)."""
+
+    last: Phrased | None = None
+
+    def phrase(self, task, question, facts, max_facts=3) -> Phrased:
+        self.last = super().phrase(task, question, facts, max_facts)
+        return self.last
+
+
+class EvalContainer(Container):
+    @cached_property
+    def phraser(self) -> RecordingPhraser:
+        s = self.settings
+        return RecordingPhraser(self.llm, self.store.catalogue.names(), s.llm_mode, s.llm_max_tokens)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: Question
+    reply: str  # what the shopper gets (grounding check on)
+    draft: str  # what the shopper would get with the check off
+    grounding: str  # llm / replaced / composed / "" (no phrasing involved)
+
+    def correct(self, checked: bool = True) -> bool:
+        return states(self.reply if checked else self.draft, self.question)
+
+    def unsupported(self, names: list[str], checked: bool = True) -> list[str]:
+        text = self.reply if checked else self.draft
+        return check_grounding(text, [self.question.source], names).unsupported
+
+
+def answer(container: EvalContainer, question: Question) -> Outcome:
+    phraser = container.phraser
+    phraser.last = None
+    if question.route == "fact":
+        reply = container.products.fact_answer(question.intent, question.text)
+    elif question.route == "describe":
+        reply = container.products.describe(question.text)
+    else:
+        reply = container.knowledge.policy(question.text, question.intent)
+    phrased = phraser.last
+    draft = (phrased.draft if phrased else "") or reply.text  # no model text: the composed reply either way
+    return Outcome(question, reply.text, draft, phrased.grounding if phrased else "")
+
+
+def summarise(outcomes: list[Outcome], names: list[str]) -> dict:
+    """Exact-fact accuracy (questions with an expected fact) and the share of replies with an
+    unsupported number or name, each with the grounding check on and off."""
+    graded = [o for o in outcomes if o.question.expect]
+    out: dict = {"n": len(outcomes), "n_graded": len(graded)}
+    for label, checked in (("with_check", True), ("without_check", False)):
+        flagged = [o for o in outcomes if o.unsupported(names, checked)]
+        out[label] = {
+            "fact_accuracy": mean(o.correct(checked) for o in graded) if graded else None,
+            "unsupported_rate": len(flagged) / len(outcomes) if outcomes else None,
+            "unsupported_examples": [
+                {"question": o.question.text, "reply": (o.reply if checked else o.draft)[:300],
+                 "unsupported": o.unsupported(names, checked)} for o in flagged[:5]],
+        }
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.grounding or "none"] = counts.get(o.grounding or "none", 0) + 1
+    out["grounding_outcomes"] = counts
+    out["wrong"] = [{"question": o.question.text, "expected": list(o.question.expect), "reply": o.reply[:300]}
+                    for o in graded if not o.correct()][:8]
+    return out

@@ -1,0 +1,260 @@
+"""Assembles reports/eval.md and its plots from the parts each evaluation step wrote (<out>/parts/*.json).
+
+    python -m eval.report --out reports
+
+A missing part is reported as "not run" rather than failing, so the smoke can skip slow steps.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+MODES = {"select": "select (default: model picks opener + facts)", "free": "free (model writes the text)"}
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def load_parts(folder: Path) -> dict:
+    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+
+
+# -- sections -------------------------------------------------------------------------------------------
+def intents_section(part: dict | None) -> list[str]:
+    lines = ["## Intent understanding (Bitext customer-support utterances)", ""]
+    if not part:
+        return lines + ["Not run.", ""]
+    weakest = sorted(part["f1"].items(), key=lambda kv: kv[1])[:3]
+    return lines + [
+        f"{part['n']} utterances of a third-party dataset, never trained on, mapped to our intents by "
+        "`eval/bitext_intents.yml` (intents we have no flow for count as out of scope).", "",
+        f"- Accuracy **{pct(part['accuracy'])}**, macro-F1 **{part['macro_f1']:.3f}**, out of scope recognised "
+        f"**{pct(part['out_of_scope_recall'])}**, {part['ms_per_utterance']:.0f} ms per utterance.",
+        "- Weakest intents (F1): " + ", ".join(f"{k} {v:.2f}" for k, v in weakest) + ".",
+        "- Most frequent confusions: " + "; ".join(f"{g} → {p} ({n})" for g, p, n in part["confusions"][:3]) + ".",
+        "", "Per-intent table: [intents.md](intents.md). ![Bitext confusion matrix](intent_confusion.png)", ""]
+
+
+def cross_validation_section(part: dict | None) -> list[str]:
+    lines = ["## Rasa cross-validation on the project's own training data", ""]
+    if not part:
+        return lines + ["Not run (skipped in the smoke; `make eval` runs it).", ""]
+    weakest = sorted(part["f1"].items(), key=lambda kv: kv[1])[:4]
+    return lines + [
+        f"{part['folds']}-fold cross-validation over {part['examples']} examples ({part['seconds']:.0f} s): "
+        f"accuracy **{pct(part['accuracy'])}**, macro-F1 **{part['macro_f1']:.3f}**, weighted F1 "
+        f"{part['weighted_f1']:.3f}.", "",
+        "Lowest F1: " + ", ".join(f"{k} {v:.2f} (n={part['support'][k]})" for k, v in weakest) + ".", "",
+        "The gap between this and the Bitext score is the distance between our own examples' wording and "
+        "real shoppers'.", "", "![Cross-validation F1 per intent](eval_cross_validation.png)", ""]
+
+
+def retrieval_section(parts: list[dict]) -> list[str]:
+    lines = ["## Retrieval", "",
+             "Questions derived from each store (`eval/questions.py`): for every product a description "
+             "question and a price/stock question about one variant, and hand-written policy questions from "
+             "the policy pages (`eval/questions/<store>.yml`), each worded three ways (canonical + 2 "
+             "paraphrases). A hit is the product's chunk, or a policy chunk containing the passage that "
+             "answers. *raw*: the question alone over every chunk; *bot*: the query the answer services send "
+             "(policy topic prefix + policy chunks only; product chunks only).", "",
+             "| store | query | questions | recall@1 | recall@3 | recall@5 | MRR@10 |", "|---|---|---|---|---|---|---|"]
+    for part in parts:
+        for form in ("raw", "bot"):
+            for key in ("all", "product/canonical", "product/paraphrase", "policy/canonical", "policy/paraphrase"):
+                s = part["retrieval"][form].get(key)
+                if s:
+                    lines.append(f"| {part['store']} | {form} {key} | {s['n']} | {pct(s['recall@1'])} | "
+                                 f"{pct(s['recall@3'])} | {pct(s['recall@5'])} | {s['mrr']:.3f} |")
+    lines += ["", "![Retrieval recall@k](eval_retrieval.png)", ""]
+    for part in parts:
+        misses = [m for m in part["retrieval"]["misses"] if m["rank"] is None][:5]
+        if misses:
+            lines.append(f"Not in the top 10 ({part['store']}, bot query): " +
+                         "; ".join(f"\"{m['question']}\"" for m in misses) + ".")
+    return lines + [""]
+
+
+def answers_section(parts: list[dict]) -> list[str]:
+    lines = ["## Grounded answers", "",
+             "Every question above answered through the real services (catalogue lookups, retrieval, the "
+             "LLM phraser and its grounding check), in both LLM phrasing modes. *Fact accuracy*: the reply "
+             "states the expected price, stock state or policy number (questions that have one). "
+             "*Unsupported*: share of replies with a number, price, product name or link found nowhere in "
+             "the shop's data on the subject (the product's record, or the policy pages). *With check* is "
+             "what the shopper gets; *without check* is the model's own draft.", "",
+             "| store | mode | route | answers | fact accuracy (with check) | without check | "
+             "unsupported (with check) | without check |", "|---|---|---|---|---|---|---|---|"]
+    for part in parts:
+        for mode, result in part["answers"].items():
+            for route, s in [("all", result["all"])] + list(result["by_route"].items()):
+                if not s["n"]:
+                    continue
+                w, wo = s["with_check"], s["without_check"]
+                graded = f" of {s['n_graded']}" if s["n_graded"] else ""
+                lines.append(f"| {part['store']} | {mode} | {route} | {s['n']} | {pct(w['fact_accuracy'])}{graded} | "
+                             f"{pct(wo['fact_accuracy'])} | {pct(w['unsupported_rate'])} | {pct(wo['unsupported_rate'])} |")
+    lines += ["", "![Grounded answers](eval_answers.png)", "",
+              "Routes: *fact* = price/stock from the catalogue (no LLM); *describe* = product description "
+              "(LLM); *policy* = policy question (retrieval + LLM). Modes: " +
+              "; ".join(f"*{k}* = {v}" for k, v in MODES.items()) + ".", ""]
+    for part in parts:
+        for mode, result in part["answers"].items():
+            examples = result["all"]["without_check"]["unsupported_examples"][:2]
+            for ex in examples:
+                lines.append(f"- Stopped by the check ({part['store']}, {mode}): \"{ex['question']}\" → model "
+                             f"wrote \"{ex['reply'][:160]}…\" (unsupported: {', '.join(ex['unsupported'])})")
+            wrong = result["all"]["wrong"][:2]
+            for ex in wrong:
+                lines.append(f"- Missed fact ({part['store']}, {mode}): \"{ex['question']}\" expected "
+                             f"{', '.join(ex['expected'])}; replied \"{ex['reply'][:160]}\"")
+    return lines + [""]
+
+
+def dialogues_section(part: dict | None) -> list[str]:
+    lines = ["## Dialogues", ""]
+    if not part:
+        return lines + ["Not run.", ""]
+    stories = part["stories"]
+    if stories.get("available"):
+        lines.append(f"- Rasa test stories (`tests/test_stories.yml`): **{stories['passed']} of "
+                     f"{stories['stories']}** pass" + (f"; failing: {', '.join(stories['failed'])}" if stories["failed"] else "") + ".")
+    else:
+        lines.append("- Rasa test stories: no results found.")
+    conformance = part["conformance"]
+    if conformance.get("available"):
+        for split, s in conformance["splits"].items():
+            lines.append(f"- tau-bench retail conformance, {split}: **{s['passed']} of {s['tasks']}** tasks pass; "
+                         f"writes without a yes: {s['writes_without_yes']} (details: [conformance.md](conformance.md)).")
+    else:
+        lines.append("- tau-bench conformance: no results found.")
+    return lines + [""]
+
+
+# -- plots ----------------------------------------------------------------------------------------------
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_retrieval(parts: list[dict], path: Path) -> None:
+    plt = _pyplot()
+    keys = ["product/canonical", "product/paraphrase", "policy/canonical", "policy/paraphrase"]
+    fig, axes = plt.subplots(1, len(parts), figsize=(5.5 * len(parts), 4), squeeze=False)
+    for ax, part in zip(axes[0], parts):
+        width = 0.2
+        for i, k in enumerate((1, 3, 5)):
+            values = [part["retrieval"]["bot"].get(key, {}).get(f"recall@{k}", 0) for key in keys]
+            ax.bar([x + i * width for x in range(len(keys))], values, width, label=f"recall@{k}")
+        ax.set_xticks([x + width for x in range(len(keys))], [k.replace("/", "\n") for k in keys], fontsize=8)
+        ax.set_ylim(0, 1.05)
+        ax.set_title(f"{part['store']} (bot query)")
+        ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_answers(parts: list[dict], path: Path) -> None:
+    plt = _pyplot()
+    labels, acc_on, acc_off, uns_on, uns_off = [], [], [], [], []
+    for part in parts:
+        for mode, result in part["answers"].items():
+            s = result["all"]
+            labels.append(f"{part['store']}\n{mode}")
+            acc_on.append(s["with_check"]["fact_accuracy"] or 0)
+            acc_off.append(s["without_check"]["fact_accuracy"] or 0)
+            uns_on.append(s["with_check"]["unsupported_rate"] or 0)
+            uns_off.append(s["without_check"]["unsupported_rate"] or 0)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    xs = range(len(labels))
+    for ax, on, off, title in ((left, acc_on, acc_off, "fact accuracy (higher is better)"),
+                               (right, uns_on, uns_off, "replies with unsupported claims (lower is better)")):
+        ax.bar([x - 0.2 for x in xs], on, 0.4, label="with grounding check")
+        ax.bar([x + 0.2 for x in xs], off, 0.4, label="without (model draft)")
+        ax.set_xticks(list(xs), labels, fontsize=8)
+        ax.set_ylim(0, 1.05)
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_cross_validation(part: dict, path: Path) -> None:
+    plt = _pyplot()
+    items = sorted(part["f1"].items(), key=lambda kv: kv[1])
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(items) + 1))
+    ax.barh([k for k, _ in items], [v for _, v in items])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("F1 (held-out folds)")
+    ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# -- assembly -------------------------------------------------------------------------------------------
+def headline(parts: dict) -> list[str]:
+    rows = ["| what | result |", "|---|---|"]
+    if i := parts.get("intents"):
+        rows.append(f"| Bitext intents ({i['n']} utterances) | accuracy {pct(i['accuracy'])}, macro-F1 "
+                    f"{i['macro_f1']:.3f}, out of scope recognised {pct(i['out_of_scope_recall'])} |")
+    if cv := parts.get("cross_validation"):
+        rows.append(f"| Rasa {cv['folds']}-fold cross-validation | accuracy {pct(cv['accuracy'])}, macro-F1 {cv['macro_f1']:.3f} |")
+    for part in parts.get("knowledge", []):
+        bot = part["retrieval"]["bot"]["all"]
+        rows.append(f"| Retrieval, {part['store']} ({bot['n']} questions) | recall@1 {pct(bot['recall@1'])}, "
+                    f"recall@5 {pct(bot['recall@5'])}, MRR {bot['mrr']:.3f} |")
+        for mode, result in part["answers"].items():
+            s = result["all"]
+            rows.append(f"| Answers, {part['store']}, {mode} mode | fact accuracy {pct(s['with_check']['fact_accuracy'])}; "
+                        f"unsupported claims {pct(s['with_check']['unsupported_rate'])} with the check, "
+                        f"{pct(s['without_check']['unsupported_rate'])} without |")
+    if d := parts.get("dialogues"):
+        if d["stories"].get("available"):
+            rows.append(f"| Rasa test stories | {d['stories']['passed']} of {d['stories']['stories']} pass |")
+        for split, s in d["conformance"].get("splits", {}).items():
+            rows.append(f"| tau-bench conformance, {split} | {s['passed']} of {s['tasks']} tasks pass |")
+    return rows
+
+
+def render(parts: dict, out: Path) -> str:
+    knowledge = parts.get("knowledge", [])
+    if knowledge:
+        plot_retrieval(knowledge, out / "eval_retrieval.png")
+        plot_answers(knowledge, out / "eval_answers.png")
+    if parts.get("cross_validation"):
+        plot_cross_validation(parts["cross_validation"], out / "eval_cross_validation.png")
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = ["# Evaluation", "",
+             f"Generated by `make eval` on {when} ({platform.machine()}, {platform.python_version()}). Data nobody "
+             "on this project wrote: Bitext utterances, the tau-bench retail store, its tasks.", ""]
+    lines += headline(parts) + [""]
+    lines += intents_section(parts.get("intents")) + cross_validation_section(parts.get("cross_validation"))
+    if knowledge:
+        lines += retrieval_section(knowledge) + answers_section(knowledge)
+    else:
+        lines += ["## Retrieval and grounded answers", "", "Not run.", ""]
+    lines += dialogues_section(parts.get("dialogues"))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    parts = load_parts(args.out / "parts")
+    (args.out / "eval.md").write_text(render(parts, args.out))
+    print(f"eval: wrote {args.out / 'eval.md'}")
+
+
+if __name__ == "__main__":
+    main()

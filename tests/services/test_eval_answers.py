@@ -1,0 +1,68 @@
+"""Grounded-answer evaluation through the real services with fakes: the draft is what the model wrote,
+the reply is what passed the check, and unsupported claims are judged against the shop's data."""
+from __future__ import annotations
+
+from bot.ports import Passage
+from bot.settings import Settings
+from eval.answers import EvalContainer, answer, summarise
+from eval.questions import build_question_set
+from eval.report import render
+from tests.fakes import FakeChatModel
+
+SHIPPING = Passage("Express shipping is always $19.95, whatever the order total.", 0.9,
+                   {"doc_type": "policy", "source": "policies/shipping.md", "title": "Shipping Policy"})
+
+
+class FixedRetriever:
+    def search(self, query, k, doc_type=None):
+        return [SHIPPING]
+
+
+def container_for(store, llm, mode="free") -> EvalContainer:
+    container = EvalContainer(Settings(store_dir=store.root, llm_mode=mode))
+    container.__dict__.update(store=store, llm=llm, retriever=FixedRetriever(), embeddings=None)
+    return container
+
+
+def express_question(store):
+    return next(q for q in build_question_set(store) if q.item == "policy:express-cost")
+
+
+def test_an_invented_number_counts_without_the_check_but_never_reaches_the_shopper(demo_store):
+    llm = FakeChatModel("Express shipping costs $4.99 and arrives tomorrow.")
+    outcome = answer(container_for(demo_store, llm), express_question(demo_store))
+    names = demo_store.catalogue.names()
+    assert outcome.grounding == "replaced"
+    assert outcome.draft == "Express shipping costs $4.99 and arrives tomorrow."
+    assert "4.99" in outcome.unsupported(names, checked=False)
+    assert outcome.unsupported(names, checked=True) == []
+    assert "4.99" not in outcome.reply
+
+
+def test_a_faithful_draft_is_the_reply_and_is_graded_on_the_expected_fact(demo_store):
+    text = "Express shipping is always $19.95, whatever the order total."
+    outcome = answer(container_for(demo_store, FakeChatModel(text)), express_question(demo_store))
+    assert outcome.grounding == "llm" and outcome.reply == outcome.draft == text
+    assert outcome.correct() and outcome.correct(checked=False)
+
+
+def test_fact_questions_are_answered_from_the_catalogue_without_the_model(demo_store):
+    llm = FakeChatModel("should not be used")
+    fact = next(q for q in build_question_set(demo_store) if q.route == "fact")
+    outcome = answer(container_for(demo_store, llm), fact)
+    assert outcome.correct() and outcome.grounding == "" and llm.calls == []
+
+
+def test_summary_and_report_count_what_they_should(demo_store, tmp_path):
+    q = express_question(demo_store)
+    container = container_for(demo_store, FakeChatModel("Express shipping costs $4.99."))
+    outcomes = [answer(container, q)]
+    summary = summarise(outcomes, demo_store.catalogue.names())
+    assert summary["with_check"]["unsupported_rate"] == 0 and summary["without_check"]["unsupported_rate"] == 1
+    part = {"store": "demo_store", "questions": 1, "items": 1,
+            "retrieval": {form: {"all": {"recall@1": 1.0, "recall@3": 1.0, "recall@5": 1.0, "mrr": 1.0, "n": 1}}
+                          for form in ("raw", "bot")} | {"misses": []},
+            "answers": {"free": {"all": summary, "by_route": {"policy": summary}, "seconds": 1, "llm": True}}}
+    text = render({"knowledge": [part]}, tmp_path)
+    assert "unsupported claims 0.0% with the check, 100.0% without" in text
+    assert (tmp_path / "eval_answers.png").stat().st_size > 1000
