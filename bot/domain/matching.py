@@ -77,6 +77,10 @@ class ProductMatcher:
                 doc_freq[tok] = doc_freq.get(tok, 0) + 1
         self._doc_freq = doc_freq
         self._vocab = sorted({t for forms in self._forms.values() for f in forms for t in f})
+        self._option_words = {
+            pid: {t for values in p.option_values().values() for v in values for t in tokens(v)}
+            for pid, p in catalogue.products.items()
+        }
 
     def _weight(self, tok: str, is_head: bool) -> float:
         return (2.0 if is_head else 1.0) / self._doc_freq.get(tok, 1)
@@ -98,6 +102,16 @@ class ProductMatcher:
             best = max(best, hit / sum(weights))
         return best
 
+    def _unexplained(self, full: list[str]) -> list[str]:
+        """Drop a fully named product whose words the other one's name and options account for:
+        in "grey laptop backpack", "laptop" is the Backpack's compartment option, not the Laptop."""
+        def explained(pid: str) -> bool:
+            words = set(self._forms[pid][0])
+            return any(other != pid and words <= set(self._forms[other][0]) | self._option_words[other]
+                       for other in full)
+
+        return [pid for pid in full if not explained(pid)] or full
+
     def match(self, text: str, hints: Iterable[str] = ()) -> ProductMatch:
         words = self._normalise(tokens(" ".join([text, *hints])))
         scored = sorted(
@@ -106,7 +120,7 @@ class ProductMatcher:
         scored = [(s, pid) for s, pid in scored if s > 0]
         if not scored:
             return ProductMatch(None)
-        full = [pid for s, pid in scored if s >= 0.999]
+        full = self._unexplained([pid for s, pid in scored if s >= 0.999])
         if full:
             # "trail running shoes" fully names both Trail Running Shoes and Running Shoes: the longer wins.
             best = max(full, key=lambda pid: len(self._forms[pid][0]))

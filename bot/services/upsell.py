@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.domain.catalogue import Catalogue
 from bot.domain.facts import Answer, Fact, product_source, variant_fact
+from bot.domain.prompts import without_opener
 from bot.domain.upsell import rank_complements, upsell_allowed
 from bot.services.phrasing import Phraser
 
@@ -28,6 +29,8 @@ class UpsellService:
             facts.insert(0, Fact(pick.product.description.split(". ")[0].rstrip(".") + ".", product_source(pick.product)))
         phrased = self.phraser.phrase("upsell", f"What goes well with the {product.name}?",
                                       [f.text for f in facts], max_facts=2)
-        text = f"You might also like the {pick.product.name}. {phrased.text} Would you like to hear more about it?"
+        # The suggestion has its own lead-in; an opener such as "Good question!" after it reads oddly.
+        body = without_opener(phrased.text)
+        text = f"You might also like the {pick.product.name}. {body} Would you like to hear more about it?"
         sources = [product_source(pick.product), facts[-1].source]
         return Answer(text, "upsell", sources, product_id=pick.product.product_id, grounding=phrased.grounding)

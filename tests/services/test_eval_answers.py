@@ -66,3 +66,12 @@ def test_summary_and_report_count_what_they_should(demo_store, tmp_path):
     text = render({"knowledge": [part]}, tmp_path)
     assert "unsupported claims 0.0% with the check, 100.0% without" in text
     assert (tmp_path / "eval_answers.png").stat().st_size > 1000
+
+
+def test_version_counts_computed_from_the_catalogue_are_not_unsupported_but_other_prices_are(demo_store):
+    from eval.answers import Outcome
+
+    q = next(q for q in build_question_set(demo_store) if q.route == "fact")
+    names = demo_store.catalogue.names()
+    assert Outcome(q, "2 of 7 matching versions are in stock.", "", "").unsupported(names) == []
+    assert Outcome(q, "It costs $9,999.00.", "", "").unsupported(names) == ["9,999.00"]

@@ -76,6 +76,14 @@ def test_upsell_suggests_one_available_complement_with_its_price():
     assert service.suggest("100", ["product_price"], declined=True) is None
 
 
+def test_upsell_text_has_no_second_opener_after_its_own_lead_in():
+    catalogue = tiny_catalogue()
+    llm = FakeChatModel('{"intro": "Good question", "facts": [1]}')
+    answer = UpsellService(catalogue, Phraser(llm, catalogue.names())).suggest("100", ["product_price"], declined=False)
+    assert answer.text.startswith("You might also like the Wool Socks. The Wool Socks (M) costs $12.00")
+    assert "Good question" not in answer.text
+
+
 @pytest.mark.parametrize("question", ["Do you sell a t-shirt?", "do you have t-shirts", "Is there a t-shirt?"])
 def test_asking_whether_the_shop_sells_a_product_gets_its_stock_and_options(products, question):
     answer = products.question(question)

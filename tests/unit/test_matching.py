@@ -61,3 +61,14 @@ def test_tau_store_variants_resolve(tau_store):
     variant = match_variant("how much is the blue M cotton t-shirt", product).variant
     assert variant.options["color"] == "blue" and variant.options["size"] == "M"
     assert variant.options["material"] == "cotton"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("How much is the Backpack (grey, medium, polyester, laptop)?", "Backpack"),  # laptop = compartment option
+    ("what does a grey medium polyester laptop backpack cost", "Backpack"),
+    ("How much is the Tea Kettle (glass, 2 liters, electric)?", "Tea Kettle"),  # electric = stovetop option
+    ("how much is the electric kettle", "Electric Kettle"),
+    ("price of the gaming laptop", "Laptop"),
+])
+def test_a_product_named_only_by_another_products_options_is_not_the_one_meant(tau_store, text, expected):
+    assert ProductMatcher(tau_store.catalogue).match(text).product.name == expected

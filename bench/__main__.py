@@ -1,0 +1,256 @@
+"""`python -m bench --out DIR [--quick] [--skip-setup] [--skip-train]`: every benchmark in one run, then
+DIR/bench.md, DIR/bench.json and the plots. Starts (and always stops) a stack of its own on the tau store.
+
+Exits non-zero only on real breakage (a section crashed, the stack did not come up, every turn of a
+type failed); never because of a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TAU_STORE = ROOT.parent / "shared" / "datasets" / "tau_retail"
+
+
+@dataclass(frozen=True)
+class Plan:
+    turns_per_type: int
+    llm_reps: int
+    scaling_reps: int
+    load_levels: tuple[tuple[int, int], ...]  # (concurrent shoppers, conversations)
+    timeout_s: float
+    max_in_flight: int = 64
+
+
+QUICK = Plan(turns_per_type=4, llm_reps=3, scaling_reps=3, load_levels=((1, 1), (5, 5)), timeout_s=90)
+FULL = Plan(turns_per_type=40, llm_reps=10, scaling_reps=15, load_levels=((1, 10), (10, 20), (50, 50)),
+            timeout_s=180)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, argv: list[str]):
+        self.args = args
+        self.plan = QUICK if args.quick else FULL
+        self.started = time.perf_counter()
+        self.tau = Path(os.environ.get("SHOPBOT_TAU_STORE", DEFAULT_TAU_STORE)).resolve()
+        self.out = args.out.resolve()
+        # Quick and full runs keep separate scratch folders, so a smoke run never wipes a full one's.
+        self.work = ROOT / "var" / "bench" / ("quick" if args.quick else "full")
+        self.results: dict = {"failures": []}
+        self.command = "python -m bench " + " ".join(argv)
+
+    def say(self, text: str) -> None:
+        print(f"[bench {time.perf_counter() - self.started:6.0f} s] {text}", file=sys.stderr, flush=True)
+
+    def section(self, name: str, run: Callable[[], dict]) -> dict:
+        """Runs one part; a crash is recorded in the report (and fails the run) instead of ending it."""
+        self.say(f"{name} ...")
+        self.results.setdefault("load_average", {})[name] = round(os.getloadavg()[0], 2)
+        try:
+            self.results[name] = run()
+        except Exception as error:
+            traceback.print_exc()
+            self.results[name] = {"error": f"{type(error).__name__}: {error}"}
+            self.results["failures"].append(f"{name} ({type(error).__name__}: {error})"[:400])
+        return self.results[name]
+
+    # -- the parts -----------------------------------------------------------------------------------
+    def build_times(self) -> dict:
+        from bench.build_times import time_setup, time_train
+
+        out: dict = {}
+        if self.args.quick:
+            out["setup"] = {"skipped": "skipped in quick mode"}
+            out["train"] = {"skipped": "skipped in quick mode"}
+            return out
+        if self.args.skip_setup:
+            out["setup"] = {"skipped": "skipped (--skip-setup)"}
+        else:
+            self.say("setup from nothing: scripts/setup.sh in a temporary folder (about 10 min) ...")
+            out["setup"] = time_setup(self.work)
+        if self.args.skip_train:
+            out["train"] = {"skipped": "skipped (--skip-train)"}
+        else:
+            self.say("rasa train --force (about 3 min) ...")
+            out["train"] = time_train(self.work)
+        broken = [k for k in ("setup", "train") if "error" in out[k]]
+        if broken:
+            raise RuntimeError(f"{', '.join(broken)} failed; see {self.work}")
+        return out
+
+    def in_process(self) -> None:
+        """Catalogue scaling (builds the ×1 container) and the pipeline/raw LLM comparison with its LLM."""
+        from bench.catalogue import scaling
+        from bench.llm import compare, policy_prompts
+
+        holder: dict = {}
+
+        def run_scaling() -> dict:
+            out, container = scaling(self.tau, self.work, self.plan.scaling_reps, self.work)
+            holder["container"] = container
+            out.update(work_dir=str(self.work.relative_to(ROOT)), reps=self.plan.scaling_reps)
+            return out
+
+        def run_llm() -> dict:
+            container = holder["container"]
+            if container.llm is None:
+                raise RuntimeError("the LLM is disabled or failed its self-test (see the log above)")
+            return compare(container.llm, policy_prompts(container), container.settings.llm_max_tokens,
+                           self.plan.llm_reps)
+
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.section("scaling", run_scaling)
+        if "container" in holder:
+            self.section("llm", run_llm)
+            if holder["container"].llm:
+                holder["container"].llm.close()  # the stack's servers load their own
+        else:
+            self.results["llm"] = {"error": "needs the ×1 container from the scaling section"}
+            self.results["failures"].append("llm (no container)")
+
+    def served(self) -> None:
+        """Starts the stack, then per-type turns and load over REST, then reads peak memory."""
+        from bench.load import conversation, run_load, summarise_load
+        from bench.stack import ACTIONS_PORT, RASA_PORT, WEB_PORT, Stack
+        from bench.turns import domain_texts, fact_questions, rest_send, run_turn_types, summarise_turns, turn_messages
+
+        import random
+
+        products = json.loads((self.tau / "products.json").read_text())
+        fixed, technical = domain_texts()
+        self.results["meta"]["ports"] = {"rasa": RASA_PORT, "actions": ACTIONS_PORT, "web": WEB_PORT}
+        # The stack reads the ×1 index the scaling part just built (ingest then only checks it).
+        stack = Stack(self.work / "stack", self.tau, index_dir=self.work / "index-x1")
+        self.say("starting the stack (action server, Rasa, web app) ...")
+        self.results.setdefault("load_average", {})["stack start"] = round(os.getloadavg()[0], 2)
+        try:
+            with stack:
+                self.results["stack"] = {"ready_s": stack.ready_times(), "ingest_s": round(stack.ingest_s, 2),
+                                         "seed_s": round(stack.seed_s, 3), "logs": str(stack.workdir)}
+                self.say(f"stack up: {stack.ready_times()}")
+                send = rest_send(stack.rest_url, self.plan.timeout_s)
+
+                def run_turns() -> dict:
+                    warm = turn_messages(products, 1, seed=99)
+                    run_turn_types(send, warm, fixed, technical)  # untimed: first parse, first LLM call
+                    results = run_turn_types(send, turn_messages(products, self.plan.turns_per_type), fixed, technical)
+                    return summarise_turns(results)
+
+                def run_levels() -> dict:
+                    from bench.turns import POLICY_QUESTIONS
+
+                    rng = random.Random(11)
+                    levels = []
+                    for shoppers, conversations in self.plan.load_levels:
+                        facts = fact_questions(products, rng, conversations)
+                        scripts = [conversation(facts[i], POLICY_QUESTIONS[rng.randrange(len(POLICY_QUESTIONS))], rng)
+                                   for i in range(conversations)]
+                        self.say(f"load: {shoppers} shopper(s), {conversations} conversation(s) ...")
+                        turns, wall, peak = run_load(scripts, send, shoppers, self.plan.max_in_flight, technical,
+                                                     label=f"load{shoppers}")
+                        level = summarise_load(turns, wall, shoppers, peak)
+                        level["conversations"] = conversations
+                        levels.append(level)
+                    note = ", ".join(f"{c} conversation(s) with {s} at a time" for s, c in self.plan.load_levels)
+                    return {"levels": levels, "max_in_flight": self.plan.max_in_flight,
+                            "timeout_s": self.plan.timeout_s, "shoppers_note": note}
+
+                self.section("turns", run_turns)
+                self.section("load", run_levels)
+                self.results["stack"]["peak_memory"] = stack.peak_memory()
+                crashed = "Traceback" in stack.log_text("actions")
+                self.results["stack"]["action_server_traceback"] = crashed
+        except Exception as error:  # the stack did not come up: real breakage
+            traceback.print_exc()
+            self.results["stack"] = {"error": f"{type(error).__name__}: {error}"[:3000]}
+            self.results["failures"].append(f"stack ({type(error).__name__})")
+            for name in ("turns", "load"):
+                self.results.setdefault(name, {"error": "the stack did not come up"})
+
+    # -- the whole run -------------------------------------------------------------------------------
+    def meta(self) -> dict:
+        import llama_cpp
+
+        from bench.machine import machine_info
+        from bot.adapters.llama_cpp_model import LlamaCppChatModel
+        from bot.settings import Settings
+
+        s = Settings()
+        model = LlamaCppChatModel(s.llm_model_path, s.llm_n_ctx, s.llm_n_threads, s.llm_n_gpu_layers,
+                                  s.llm_temperature)  # not loaded: only its resolved file and threads
+        products = json.loads((self.tau / "products.json").read_text())
+        return {"quick": self.args.quick, "command": self.command, "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                "machine": machine_info(), "model_file": Path(model.model_path).name,
+                "threads": {"n_threads": model._threads[0], "n_threads_batch": model._threads[1]},
+                "n_ctx": s.llm_n_ctx, "temperature": s.llm_temperature, "max_tokens": s.llm_max_tokens,
+                "llm_mode": s.llm_mode, "llama_cpp_python": llama_cpp.__version__, "store": str(self.tau),
+                "store_products": len(products),
+                "store_variants": sum(len(p["variants"]) for p in products.values()),
+                "ports": {}, "plan": self.plan.__dict__}
+
+    def run(self) -> int:
+        from bench.machine import gpu_info
+        from bench.report import render_markdown, write_plots
+        from bench.stack import peak_rss_mb
+
+        if not (self.tau / "products.json").exists():
+            print(f"bench: tau-bench retail store not found at {self.tau} (set SHOPBOT_TAU_STORE)", file=sys.stderr)
+            return 2
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.results["meta"] = self.meta()
+        self.results["gpu"] = gpu_info()
+        self.section("build", self.build_times)
+        self.in_process()
+        self.served()
+        self.results["bench_process_vmhwm_mb"] = peak_rss_mb()
+        turns = self.results.get("turns", {})
+        dead = [t for t, s in turns.items() if isinstance(s, dict) and s.get("turns") and s["errors"] == s["turns"]]
+        if dead:
+            self.results["failures"].append(f"every turn failed for: {', '.join(dead)}")
+        self.results["meta"]["duration_s"] = round(time.perf_counter() - self.started, 1)
+        (self.out / "bench.json").write_text(json.dumps(self.results, indent=2, default=str))
+        try:
+            plots = write_plots(self.results, self.out)
+        except Exception:  # a plot must not hide the numbers
+            traceback.print_exc()
+            plots = []
+            self.results["failures"].append("plots")
+        (self.out / "bench.md").write_text(render_markdown(self.results))
+        self.say(f"wrote {self.out / 'bench.md'}, bench.json, {', '.join(plots) or 'no plots'}")
+        if self.results["failures"]:
+            self.say("FAILED: " + "; ".join(self.results["failures"]))
+            return 1
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "reports", help="where bench.md, bench.json and plots go")
+    parser.add_argument("--quick", action="store_true", help="a few turns of everything (make bench-smoke)")
+    parser.add_argument("--skip-setup", action="store_true", help="don't time setup from nothing (full mode)")
+    parser.add_argument("--skip-train", action="store_true", help="don't time rasa train (full mode)")
+    args = parser.parse_args(argv)
+    # A plain `kill` must still stop the servers the bench started: turn SIGTERM into SystemExit,
+    # which unwinds through the stack's context manager.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    return Bench(args, argv).run()
+
+
+def _exit_on_signal(signum: int, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
