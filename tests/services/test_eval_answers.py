@@ -64,7 +64,7 @@ def test_summary_and_report_count_what_they_should(demo_store, tmp_path):
                           for form in ("raw", "bot")} | {"misses": []},
             "answers": {"free": {"all": summary, "by_route": {"policy": summary}, "seconds": 1, "llm": True}}}
     text = render({"knowledge": [part]}, tmp_path)
-    assert "unsupported claims 0.0% with the check, 100.0% without" in text
+    assert "policy facts stated 100.0%; replies with unsupported claims 0.0% with the check, 100.0% without" in text
     assert (tmp_path / "eval_answers.png").stat().st_size > 1000
 
 
