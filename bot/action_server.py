@@ -20,6 +20,10 @@ def build_app(cors_origins: str = ""):
     executor.register_package("actions")
     # Rasa calls the action server server-to-server: no browser origin needs CORS.
     app = create_app(executor, cors_origins=cors_origins or None)
+    # Sanic answers 500 after 60 s by default, and Rasa then drops the turn without a reply. Replies
+    # never wait that long for the LLM (SHOPBOT_LLM_MAX_WAIT_S), but a long queue for the embedder
+    # could; Rasa itself waits up to 300 s for an action.
+    app.config.RESPONSE_TIMEOUT = 280
 
     @app.before_server_start
     async def warm_up(_app, _loop):

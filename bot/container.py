@@ -50,7 +50,8 @@ class Container:
         from bot.adapters.llama_cpp_model import LlamaCppChatModel, runs_safely
 
         s = self.settings
-        model = LlamaCppChatModel(s.llm_model_path, s.llm_n_ctx, s.llm_n_threads, s.llm_n_gpu_layers, s.llm_temperature)
+        model = LlamaCppChatModel(s.llm_model_path, s.llm_n_ctx, s.llm_n_threads, s.llm_n_gpu_layers, s.llm_temperature,
+                                  max_wait_s=s.llm_max_wait_s)
         if not runs_safely(model.model_path):
             log.error("LLM disabled: replies are composed from the facts (rebuild llama-cpp-python, see README)")
             return None

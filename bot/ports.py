@@ -18,8 +18,13 @@ class Retriever(Protocol):
     def search(self, query: str, k: int, doc_type: str | None = None) -> list[Passage]: ...
 
 
+class ModelBusy(RuntimeError):
+    """The chat model stayed busy with other shoppers' replies for longer than a reply may wait."""
+
+
 class ChatModel(Protocol):
-    def complete(self, messages: list[dict], grammar: str | None, max_tokens: int) -> str: ...
+    def complete(self, messages: list[dict], grammar: str | None, max_tokens: int) -> str:
+        """May raise ModelBusy; the caller then answers without the model."""
 
 
 class Embedder(Protocol):

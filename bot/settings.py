@@ -49,6 +49,10 @@ class Settings(BaseSettings):
         "(-1 = all); ignored by CPU-only builds."
     )
     llm_max_tokens: int = Field(96, description="Upper bound on generated tokens per reply.")
+    llm_max_wait_s: float = Field(
+        8.0, description="Longest a reply waits for the LLM while it phrases other shoppers' replies; after "
+        "that the reply is composed from the facts without it (0 = wait as long as it takes)."
+    )
     llm_temperature: float = Field(0.1, description="Sampling temperature of the LLM.")
     llm_mode: str = Field(
         "select", description="'select': a grammar makes the model pick an opener from fixed "

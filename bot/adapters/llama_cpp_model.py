@@ -7,6 +7,8 @@ import os
 import threading
 from pathlib import Path
 
+from bot.ports import ModelBusy
+
 log = logging.getLogger(__name__)
 
 
@@ -48,13 +50,14 @@ def runs_safely(model_path: str, timeout_s: int = 120) -> bool:
 
 class LlamaCppChatModel:
     def __init__(self, model_path: str = "", n_ctx: int = 2048, n_threads: int = 0, n_gpu_layers: int = -1,
-                 temperature: float = 0.1, seed: int = 7):
+                 temperature: float = 0.1, seed: int = 7, max_wait_s: float = 0):
         self.model_path = model_path or default_gguf_path()
         self._n_ctx = n_ctx
         self._threads = (n_threads, n_threads) if n_threads > 0 else default_threads()
         self._n_gpu_layers = n_gpu_layers
         self._temperature = temperature
         self._seed = seed
+        self._max_wait_s = max_wait_s  # 0 = wait as long as it takes
         self._llama = None
         self._lock = threading.Lock()
 
@@ -65,6 +68,8 @@ class LlamaCppChatModel:
         return bool(llama_cpp.llama_supports_gpu_offload())
 
     def load(self):
+        if self._llama is not None:  # loaded: don't queue behind a generation just to learn that
+            return self._llama
         with self._lock:
             if self._llama is None:
                 from llama_cpp import Llama
@@ -81,13 +86,18 @@ class LlamaCppChatModel:
         from llama_cpp import LlamaGrammar
 
         llama = self.load()
-        with self._lock:  # llama.cpp contexts are not thread-safe
+        # llama.cpp contexts are not thread-safe: one generation at a time, the others queue here.
+        if not self._lock.acquire(timeout=self._max_wait_s if self._max_wait_s > 0 else -1):
+            raise ModelBusy(f"the model stayed busy for {self._max_wait_s} s")
+        try:
             out = llama.create_chat_completion(
                 messages=messages,
                 grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
                 temperature=self._temperature,
                 max_tokens=max_tokens,
             )
+        finally:
+            self._lock.release()
         return out["choices"][0]["message"]["content"] or ""
 
     def stream(self, messages: list[dict], max_tokens: int):

@@ -10,7 +10,7 @@ from bot.domain.grounding import check_grounding
 from bot.domain.prompts import (
     PROMPT_VERSION, RANKED_TASKS, build_messages, compose_selected, parse_selection, select_grammar,
 )
-from bot.ports import ChatModel
+from bot.ports import ChatModel, ModelBusy
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ class Phraser:
                 text = compose_selected(parsed[0], facts, parsed[1]) if parsed else ""
             else:
                 text = self._llm.complete(messages, None, self._max_tokens).strip()
+        except ModelBusy:  # busy with other shoppers: the facts alone answer without the wait
+            log.warning("LLM busy; composing from facts")
+            with self._lock:
+                self.stats["busy"] += 1
+            return self._count(Phrased(fallback, "composed", fallback))
         except Exception:  # a model failure must never reach the shopper
             log.exception("LLM call failed (prompt %s); composing from facts", PROMPT_VERSION)
             return self._count(Phrased(fallback, "replaced"))

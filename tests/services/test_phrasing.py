@@ -43,3 +43,12 @@ def test_ranked_tasks_lead_with_fact_one_and_summaries_choose_freely():
     Phraser(llm, []).phrase("policy", "q", FACTS)
     Phraser(llm, []).phrase("summary", "q", FACTS)
     assert '[" "1"' in llm.calls[0]["grammar"] and '[" "1"' not in llm.calls[1]["grammar"]
+
+
+def test_a_busy_model_means_the_facts_answer_at_once():
+    from bot.ports import ModelBusy
+
+    phraser = Phraser(FakeChatModel(error=ModelBusy("busy")), [])
+    out = phraser.phrase("policy", "how long to return?", FACTS, max_facts=1)
+    assert out.text == FACTS[0] and out.grounding == "composed"
+    assert phraser.stats["busy"] == 1
