@@ -71,8 +71,9 @@ def render_markdown(results: dict) -> str:
         lines.append(f"- 1-minute load average at the start of each part ({cores} cores): "
                      + ", ".join(f"{name} {value}" for name, value in loads.items()) + ".")
         if max(loads.values()) > cores:
-            lines += ["", f"**The CPU was oversubscribed during this run** (load average up to {max(loads.values())} "
-                      f"on {cores} cores: other work ran beside the bench). llama.cpp's and PyTorch's thread pools "
+            lines += ["", f"**The CPU was busy during this run** (1-minute load average up to {max(loads.values())} "
+                      f"on {cores} cores: other work, or the tail of the bench's own previous step such as "
+                      "training). llama.cpp's and PyTorch's thread pools "
                       "wait for each other's threads, so when a core is taken away prompt processing and embeddings "
                       "slow down many times over; treat the LLM and retrieval numbers as upper bounds."]
     if results.get("failures"):
