@@ -191,7 +191,7 @@ class Bench:
         products = json.loads((self.tau / "products.json").read_text())
         return {"quick": self.args.quick, "command": self.command, "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
                 "machine": machine_info(), "model_file": Path(model.model_path).name,
-                "threads": {"n_threads": model._threads[0], "n_threads_batch": model._threads[1]},
+                "threads": {"n_threads": model.threads[0], "n_threads_batch": model.threads[1]},
                 "n_ctx": s.llm_n_ctx, "temperature": s.llm_temperature, "max_tokens": s.llm_max_tokens,
                 "llm_mode": s.llm_mode, "llama_cpp_python": llama_cpp.__version__, "store": str(self.tau),
                 "store_products": len(products),

@@ -131,11 +131,11 @@ def compare(model, prompts: list[Prompt], max_tokens: int, reps: int) -> dict:
     from bot.domain.prompts import select_grammar
 
     piped = model.load()  # the adapter's own Llama: read its real parameters, don't re-derive them
-    seed = model._seed
+    seed = model.sampling[0]
     params = {"model_path": piped.model_path, "n_ctx": piped.context_params.n_ctx, "n_threads": piped.n_threads,
               "n_threads_batch": piped.n_threads_batch, "n_gpu_layers": piped.model_params.n_gpu_layers,
               "seed": seed}
-    temperature = model._temperature
+    temperature = model.sampling[1]
     raw = Llama(**params, verbose=False)
     usage: dict = {}
 

@@ -19,6 +19,10 @@ def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
+def lowest(scores: dict[str, float], n: int) -> list[tuple[str, float]]:
+    return sorted(scores.items(), key=lambda kv: kv[1])[:n]
+
+
 def load_parts(folder: Path) -> dict:
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
 
@@ -28,7 +32,7 @@ def intents_section(part: dict | None) -> list[str]:
     lines = ["## Intent understanding (Bitext customer-support utterances)", ""]
     if not part:
         return lines + ["Not run.", ""]
-    weakest = sorted(part["f1"].items(), key=lambda kv: kv[1])[:3]
+    weakest = lowest(part["f1"], 3)
     return lines + [
         f"{part['n']} utterances of a third-party dataset, never trained on, mapped to our intents by "
         "`eval/bitext_intents.yml` (intents we have no flow for count as out of scope).", "",
@@ -43,7 +47,7 @@ def cross_validation_section(part: dict | None) -> list[str]:
     lines = ["## Rasa cross-validation on the project's own training data", ""]
     if not part:
         return lines + ["Not run (skipped in the smoke; `make eval` runs it).", ""]
-    weakest = sorted(part["f1"].items(), key=lambda kv: kv[1])[:4]
+    weakest = lowest(part["f1"], 4)
     return lines + [
         f"{part['folds']}-fold cross-validation over {part['examples']} examples ({part['seconds']:.0f} s): "
         f"accuracy **{pct(part['accuracy'])}**, macro-F1 **{part['macro_f1']:.3f}**, weighted F1 "
@@ -193,7 +197,7 @@ def plot_answers(parts: list[dict], path: Path) -> None:
 
 def plot_cross_validation(part: dict, path: Path) -> None:
     plt = _pyplot()
-    items = sorted(part["f1"].items(), key=lambda kv: kv[1])
+    items = lowest(part["f1"], len(part["f1"]))
     fig, ax = plt.subplots(figsize=(7, 0.28 * len(items) + 1))
     ax.barh([k for k, _ in items], [v for _, v in items])
     ax.set_xlim(0, 1)

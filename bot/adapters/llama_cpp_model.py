@@ -62,6 +62,16 @@ class LlamaCppChatModel:
         self._lock = threading.Lock()
 
     @property
+    def threads(self) -> tuple[int, int]:
+        """(generation threads, prompt-processing threads), as the model is loaded with them."""
+        return self._threads
+
+    @property
+    def sampling(self) -> tuple[int, float]:
+        """(seed, temperature): what a side-by-side benchmark must reuse."""
+        return self._seed, self._temperature
+
+    @property
     def gpu_offload(self) -> bool:
         import llama_cpp
 
