@@ -45,7 +45,7 @@ run: ingest train
 	@bash scripts/run.sh
 
 chat: ingest train
-	@curl -sf localhost:5005/status >/dev/null || bash scripts/run.sh --background
+	@curl -sf localhost:5005/version >/dev/null || bash scripts/run.sh --background
 	@$(PY) -m bot.chat
 
 bench: ingest train  # latency, LLM speed, load, memory, scaling -> reports/bench.md + plots (starts its own stack)

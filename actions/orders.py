@@ -127,7 +127,7 @@ class ValidateOrderForm(OrderAction):
         if requested and is_new_request(tracker, state):
             return []  # the rule for a new request takes over
         try:
-            turn = await asyncio.to_thread(self.desk.understand, state, text, requested)
+            turn = await asyncio.to_thread(self.desk.understand, state, text, requested, tracker.sender_id)
         except Exception:  # never a stack trace to the shopper; nothing was written
             log.exception("order form failed for %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_technical_problem")
@@ -180,7 +180,10 @@ class AskOrderSlot(OrderAction, ABC):
             dispatcher.utter_message(response="utter_technical_problem")
             return [*reset_request(), ActiveLoop(None)]
         send(dispatcher, answer, self.cite())
-        return [SlotSet("handoff_offered", answer.handoff_offered)]
+        events = [SlotSet("handoff_offered", answer.handoff_offered)]
+        if "confirmation_id" in answer.extra:  # the summary a yes will refer to
+            events.append(SlotSet("confirmation_shown", answer.extra["confirmation_id"]))
+        return events
 
 
 # rasa-sdk registers every concrete Action subclass: one ask action per slot of the order form.
@@ -221,13 +224,14 @@ class ActionIdentify(OrderAction):
     async def run(self, dispatcher, tracker, domain):
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot("customer_id"):
-            turn = await asyncio.to_thread(self.desk.understand, state_of(tracker), text, None)
+            turn = await asyncio.to_thread(self.desk.understand, state_of(tracker), text, None, tracker.sender_id)
             for message in turn.messages:
                 send(dispatcher, message, False)
             if not turn.messages:
                 dispatcher.utter_message(response="utter_anything_else")
             return []
-        turn = await asyncio.to_thread(self.desk.understand, {"customer_id": None}, text, "customer_id")
+        turn = await asyncio.to_thread(self.desk.understand, {"customer_id": None}, text, "customer_id",
+                                       tracker.sender_id)
         for message in turn.messages:
             send(dispatcher, message, False)
         if turn.updates.get("customer_id"):

@@ -138,7 +138,7 @@ class Bench:
                 self.results["stack"] = {"ready_s": stack.ready_times(), "ingest_s": round(stack.ingest_s, 2),
                                          "seed_s": round(stack.seed_s, 3), "logs": str(stack.workdir)}
                 self.say(f"stack up: {stack.ready_times()}")
-                send = rest_send(stack.rest_url, self.plan.timeout_s)
+                send = rest_send(stack.rest_url, self.plan.timeout_s, stack.token)
 
                 def run_turns() -> dict:
                     warm = turn_messages(products, 1, seed=99)

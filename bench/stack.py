@@ -85,13 +85,16 @@ class Stack:
 
     @property
     def rest_url(self) -> str:
-        return f"http://localhost:{RASA_PORT}/webhooks/rest/webhook"
+        return f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/webhook"
+
+    token = "bench-internal-token"
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "SHOPBOT_STORE_DIR": str(self.store_dir), "PYTHONPATH": str(ROOT),
                 "SHOPBOT_DATABASE_URL": f"sqlite:///{self.workdir / 'shop.db'}",
                 "SHOPBOT_INDEX_DIR": str(self.index_dir),
-                "SHOPBOT_RASA_URL": f"http://localhost:{RASA_PORT}",
+                "SHOPBOT_RASA_URL": f"http://127.0.0.1:{RASA_PORT}", "SHOPBOT_INTERNAL_TOKEN": self.token,
+                "ACTIONS_PORT": str(ACTIONS_PORT), "SHOPBOT_TRACKER_DB": str(self.workdir / "tracker.db"),
                 "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
     def __enter__(self) -> "Stack":
@@ -127,14 +130,14 @@ class Stack:
         if done.returncode != 0:
             raise StackError(f"ingest failed:\n{(done.stdout + done.stderr)[-3000:]}")
         self.ingest_s = time.perf_counter() - started
-        endpoints = self.workdir / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "http://localhost:{ACTIONS_PORT}/webhook"\n')
-        # Spawned together, like scripts/run.sh: the ready times include competing for the cores.
-        self._spawn("actions", [sys.executable, "-m", "bot.action_server", "--port", str(ACTIONS_PORT)],
-                    f"http://localhost:{ACTIONS_PORT}/health", env)
-        self._spawn("rasa", [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(RASA_PORT),
-                             "--model", "models", "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
-                    f"http://localhost:{RASA_PORT}/status", env)
+        # Spawned together, like scripts/run.sh (same credentials.yml and endpoints.yml): the ready times
+        # include competing for the cores.
+        self._spawn("actions", [sys.executable, "-m", "bot.action_server", "--host", "127.0.0.1", "--port",
+                                str(ACTIONS_PORT)], f"http://127.0.0.1:{ACTIONS_PORT}/health", env)
+        self._spawn("rasa", [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--interface", "127.0.0.1", "--port",
+                             str(RASA_PORT), "--enable-api", "--auth-token", self.token, "--model", "models",
+                             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+                    f"http://127.0.0.1:{RASA_PORT}/status?token={self.token}", env)
         if self.with_web:
             self._spawn("web", [sys.executable, "-m", "bot.web", "--port", str(WEB_PORT)],
                         f"http://localhost:{WEB_PORT}/health", env)

@@ -50,11 +50,12 @@ def _round(value: float | None, digits: int = 3) -> float | None:
 
 
 # -- one REST turn -----------------------------------------------------------------------------------
-def rest_send(url: str, timeout_s: float) -> Callable[[str, str], list[dict]]:
-    """A send(sender, message) -> messages function over Rasa's REST channel."""
+def rest_send(url: str, timeout_s: float, token: str) -> Callable[[str, str], list[dict]]:
+    """A send(sender, message) -> messages function over Rasa's REST channel (internal: token required)."""
     def send(sender: str, message: str) -> list[dict]:
         body = json.dumps({"sender": sender, "message": message}).encode()
-        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json",
+                                                     "Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return json.loads(response.read())
     return send

@@ -7,15 +7,24 @@ import logging
 import os
 import time
 
+from sanic import response
+
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 
 from bot.container import get_container
+from bot.internal_auth import bearer_ok
 
 log = logging.getLogger(__name__)
 
 
-def build_app(cors_origins: str = ""):
+PROTECTED = ("/webhook", "/actions")
+
+
+def build_app(cors_origins: str = "", token: str | None = None):
+    """The action server; only callers with `Authorization: Bearer <internal token>` may run actions
+    (a forged tracker could otherwise name any customer)."""
+    token = token if token is not None else get_container().settings.internal_secret()
     executor = ActionExecutor()
     executor.register_package("actions")
     # Rasa calls the action server server-to-server: no browser origin needs CORS.
@@ -24,6 +33,11 @@ def build_app(cors_origins: str = ""):
     # never wait that long for the LLM (SHOPBOT_LLM_MAX_WAIT_S), but a long queue for the embedder
     # could; Rasa itself waits up to 300 s for an action.
     app.config.RESPONSE_TIMEOUT = 280
+
+    @app.on_request
+    async def require_token(request):
+        if request.path.rstrip("/") in PROTECTED and not bearer_ok(request.headers.get("authorization"), token):
+            return response.json({"error": "Unauthorized."}, status=401)
 
     @app.before_server_start
     async def warm_up(_app, _loop):

@@ -9,8 +9,12 @@ import uuid
 
 
 def send(url: str, sender: str, message: str) -> list[dict]:
+    from bot.internal_auth import bearer
+    from bot.settings import get_settings
+
     body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json",
+                                                 **bearer(get_settings().internal_secret())})
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read())
 

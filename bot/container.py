@@ -79,9 +79,10 @@ class Container:
 
     @cached_property
     def orders(self):
+        from bot.adapters.sql.attempts import SqlAttemptLog
         from bot.services.order_desk import OrderDesk
 
-        return OrderDesk(self.commerce)
+        return OrderDesk(self.commerce, SqlAttemptLog(self.settings.resolved_database_url()))
 
     @cached_property
     def conversations(self):
@@ -94,7 +95,7 @@ class Container:
         from bot.adapters.rasa_rest import RasaRestAssistant
         from bot.services.conversations import ChatService
 
-        return ChatService(self.conversations, RasaRestAssistant(self.settings.rasa_url),
+        return ChatService(self.conversations, RasaRestAssistant(self.settings.rasa_url, self.settings.internal_secret()),
                            self.settings.handoff_minutes_per_conversation)
 
     @cached_property

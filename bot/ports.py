@@ -40,6 +40,8 @@ class CommerceStore(Protocol):
 
     def find_user_id_by_name_zip(self, first_name: str, last_name: str, zip: str) -> str | None: ...
 
+    def find_user_ids_by_name(self, first_name: str, last_name: str) -> list[str]: ...
+
     def get_user(self, user_id: str) -> dict | None: ...
 
     def get_order(self, order_id: str) -> dict | None: ...
@@ -51,3 +53,15 @@ class CommerceStore(Protocol):
 
     def apply(self, op, actor: str, conversation_id: str) -> dict:
         """The write, in one transaction with its audit-log row."""
+
+
+class AttemptLog(Protocol):
+    """Failed identity checks per key, shared by every process."""
+
+    def status(self, key: str) -> tuple[int, float]:
+        """(failures so far, locked until as epoch seconds)."""
+
+    def record_failure(self, key: str, locked_until: float) -> int:
+        """Count one more failure; returns the new count."""
+
+    def reset(self, key: str) -> None: ...

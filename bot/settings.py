@@ -68,6 +68,15 @@ class Settings(BaseSettings):
         "var/shopbot-<store>.db, seeded from the store directory when empty."
     )
     rasa_url: str = Field("http://localhost:5005", description="Where the web app reaches Rasa's REST channel.")
+    internal_token: str = Field(
+        "", description="Shared secret of the internal hops (web app -> Rasa's REST channel and HTTP API, Rasa -> "
+        "action server); empty = a random key kept in var/internal-token. Rasa and the action server refuse "
+        "requests without it."
+    )
+    tracker_db: str = Field(
+        "", description="SQLite file of Rasa's tracker store (conversation state that survives a Rasa restart); "
+        "empty = var/rasa-tracker-<store>.db."
+    )
     web_allowed_origins: str = Field(
         "", description="Comma-separated origins of other sites allowed to embed the widget; empty = the "
         "shop's own pages only."
@@ -76,21 +85,19 @@ class Settings(BaseSettings):
     web_secret: str = Field(
         "", description="Key that signs staff session cookies; empty = a random key kept in var/web-secret."
     )
+    web_secure_cookies: bool = Field(
+        False, description="Set true when the shop is served over HTTPS: the staff session cookie then gets the "
+        "Secure flag (browsers send it over HTTPS only)."
+    )
     handoff_minutes_per_conversation: int = Field(
         5, description="Minutes a waiting shopper is told to expect per conversation ahead of them and their own."
     )
 
     def signing_secret(self) -> str:
-        if self.web_secret:
-            return self.web_secret
-        path = PROJECT_ROOT / "var" / "web-secret"
-        if not path.exists():
-            import secrets
+        return self.web_secret or _kept_secret("web-secret")
 
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip()
+    def internal_secret(self) -> str:
+        return self.internal_token or _kept_secret("internal-token")
 
     def display_name(self) -> str:
         return self.shop_name or self.store_dir.resolve().name.replace("_", " ").title()
@@ -100,9 +107,37 @@ class Settings(BaseSettings):
         resolved = self.store_dir.resolve()
         return "".join(c if c.isalnum() else "_" for c in resolved.name) + "_" + _short_hash(str(resolved))
 
+    def resolved_tracker_db(self) -> str:
+        return self.tracker_db or str(PROJECT_ROOT / "var" / f"rasa-tracker-{self.store_key()}.db")
+
+    def rasa_environment(self) -> dict[str, str]:
+        """What Rasa's credentials.yml and endpoints.yml read from the environment."""
+        return {"SHOPBOT_INTERNAL_TOKEN": self.internal_secret(), "SHOPBOT_TRACKER_DB": self.resolved_tracker_db()}
+
     def resolved_database_url(self) -> str:
         """The configured database URL, or a SQLite file of its own for each store."""
         return self.database_url or f"sqlite:///{PROJECT_ROOT / 'var' / f'shopbot-{self.store_key()}.db'}"
+
+
+def _kept_secret(name: str) -> str:
+    """A random key made once and kept in var/<name> (owner-only), so restarts keep using it."""
+    import os
+    import secrets
+
+    path = PROJECT_ROOT / "var" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = path.with_suffix(f".{os.getpid()}.tmp")
+        descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32))
+        try:  # atomic: a second process starting at the same time keeps the first one's key
+            os.link(fresh, path)
+        except FileExistsError:
+            pass
+        finally:
+            fresh.unlink()
+    return path.read_text().strip()
 
 
 def _short_hash(text: str) -> str:
@@ -114,3 +149,10 @@ def _short_hash(text: str) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+if __name__ == "__main__":  # `python -m bot.settings`: shell exports for scripts that start Rasa
+    import shlex
+
+    for name, value in get_settings().rasa_environment().items():
+        print(f"export {name}={shlex.quote(value)}")

@@ -4,18 +4,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD
-RASA_PORT=${RASA_PORT:-5005}
-ACTIONS_PORT=${ACTIONS_PORT:-5055}
+export RASA_PORT=${RASA_PORT:-5005} ACTIONS_PORT=${ACTIONS_PORT:-5055}
 WEB_PORT=${WEB_PORT:-8000}
+# Rasa and the action server are internal: loopback only, and every call carries the internal token.
+# Only the web app (WEB_HOST, default loopback too; put a TLS proxy in front) may face the internet.
+WEB_HOST=${WEB_HOST:-127.0.0.1}
 mkdir -p var/log var/run
+eval "$(.venv-actions/bin/python -m bot.settings)"  # SHOPBOT_INTERNAL_TOKEN, SHOPBOT_TRACKER_DB
 
-.venv-actions/bin/python -m bot.action_server --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+.venv-actions/bin/python -m bot.action_server --host 127.0.0.1 --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 echo $! > var/run/actions.pid
-.venv-rasa/bin/rasa run --enable-api --cors "http://localhost:$RASA_PORT" --port "$RASA_PORT" \
-  --model models --credentials credentials.yml --endpoints endpoints.yml >var/log/rasa.log 2>&1 &
+.venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" --enable-api \
+  --auth-token "$SHOPBOT_INTERNAL_TOKEN" --model models --credentials credentials.yml --endpoints endpoints.yml \
+  >var/log/rasa.log 2>&1 &
 echo $! > var/run/rasa.pid
-SHOPBOT_RASA_URL=${SHOPBOT_RASA_URL:-http://localhost:$RASA_PORT} \
-  .venv-actions/bin/python -m bot.web --port "$WEB_PORT" >var/log/web.log 2>&1 &
+SHOPBOT_RASA_URL=${SHOPBOT_RASA_URL:-http://127.0.0.1:$RASA_PORT} \
+  .venv-actions/bin/python -m bot.web --host "$WEB_HOST" --port "$WEB_PORT" >var/log/web.log 2>&1 &
 echo $! > var/run/web.pid
 
 stop() { kill "$(cat var/run/actions.pid)" "$(cat var/run/rasa.pid)" "$(cat var/run/web.pid)" 2>/dev/null || true; }
@@ -27,15 +31,16 @@ wait_for() {  # url name pid
   done
   echo "run: $2 did not come up in 180 s; see var/log/"; stop; exit 1
 }
-wait_for "http://localhost:$ACTIONS_PORT/health" "action server" "$(cat var/run/actions.pid)"
-wait_for "http://localhost:$RASA_PORT/status" "Rasa server" "$(cat var/run/rasa.pid)"
-wait_for "http://localhost:$WEB_PORT/health" "web app" "$(cat var/run/web.pid)"
+wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "$(cat var/run/actions.pid)"
+wait_for "http://127.0.0.1:$RASA_PORT/status?token=$SHOPBOT_INTERNAL_TOKEN" "Rasa server" "$(cat var/run/rasa.pid)"
+wait_for "http://127.0.0.1:$WEB_PORT/health" "web app" "$(cat var/run/web.pid)"
 
 cat <<MSG
 shopbot is up (store: ${SHOPBOT_STORE_DIR:-knowledge/demo_store})
-  shop:      http://localhost:$WEB_PORT  (the chat widget is bottom right)
-  REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
-  socket.io: http://localhost:$RASA_PORT/socket.io (events user_uttered / bot_uttered)
+  shop:      http://localhost:$WEB_PORT  (the chat widget is bottom right; socket.io at /socket.io)
+  staff:     http://localhost:$WEB_PORT/staff
+  REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H "Authorization: Bearer \$(cat var/internal-token)" \\
+               -d '{"sender":"me","message":"hi"}'   (internal: loopback only, token required)
   terminal:  make chat
   logs:      var/log/rasa.log, var/log/actions.log, var/log/web.log
 MSG

@@ -117,3 +117,19 @@ class EchoAssistant:
         self.calls.append((sender_id, text))
         return [{"text": self.template.format(text=text), "buttons": [{"title": "Yes", "payload": "/affirm"}],
                  "metadata": dict(self.metadata)}]
+
+
+class ScriptedAssistant:
+    """Stands in for Rasa behind the web app: the replies for a message are looked up by its exact text, anything
+    else is echoed (EchoAssistant); records calls."""
+
+    def __init__(self, script: dict[str, list[dict]]):
+        self.script = script
+        self.echo = EchoAssistant()
+        self.calls: list[tuple[str, str]] = []
+
+    async def reply(self, sender_id, text):
+        self.calls.append((sender_id, text))
+        if text in self.script:
+            return [{**r, "metadata": dict(r.get("metadata") or {})} for r in self.script[text]]
+        return await self.echo.reply(sender_id, text)

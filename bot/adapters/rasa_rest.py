@@ -5,6 +5,8 @@ import logging
 
 import httpx
 
+from bot.internal_auth import bearer
+
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = ("Sorry, I can't answer right now because of a problem on our side. Please try again in a "
@@ -12,17 +14,21 @@ UNAVAILABLE = ("Sorry, I can't answer right now because of a problem on our side
 
 
 class RasaRestAssistant:
-    def __init__(self, base_url: str, timeout_s: float = 60.0):
+    """Rasa is internal: every call carries the shared token (header for the channel, query for the API)."""
+
+    def __init__(self, base_url: str, token: str, timeout_s: float = 60.0, connect_timeout_s: float = 2.0):
         self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
         self.parse_url = base_url.rstrip("/") + "/model/parse"
-        self.timeout_s = timeout_s
+        self.token = token
+        # A dead Rasa is known at once (connection refused, or no connect within 2 s); a slow turn may take long.
+        self.timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
 
     async def annotate(self, text: str) -> dict:
         """NLU only (no dialogue step): what the shopper seems to want, for staff, while a person owns
         the conversation. Empty when Rasa can't say."""
         try:
-            async with httpx.AsyncClient(timeout=10.0) as client:
-                response = await client.post(self.parse_url, json={"text": text})
+            async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0)) as client:
+                response = await client.post(self.parse_url, params={"token": self.token}, json={"text": text})
                 response.raise_for_status()
                 intent = response.json().get("intent") or {}
                 return {"intent": intent.get("name"), "confidence": round(float(intent.get("confidence") or 0), 2)}
@@ -32,19 +38,26 @@ class RasaRestAssistant:
 
     async def reply(self, sender_id: str, text: str) -> list[dict]:
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-                response = await client.post(self.url, json={"sender": sender_id, "message": text})
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.post(self.url, json={"sender": sender_id, "message": text},
+                                             headers=bearer(self.token))
                 response.raise_for_status()
-                return merge_rest_messages(response.json())
-        except (httpx.HTTPError, ValueError):
+                replies = merge_rest_messages(response.json())
+        except (httpx.HTTPError, ValueError, TypeError, AttributeError):
             log.exception("Rasa did not answer for %s", sender_id)
-            return [{"text": UNAVAILABLE, "buttons": [], "metadata": {"kind": "unavailable"}}]
+            replies = []
+        if not replies:  # never silence: the shopper always learns that something went wrong
+            log.error("no reply from Rasa for %s", sender_id)
+            return [{"text": UNAVAILABLE, "buttons": [], "metadata": {"kind": "unavailable", "handoff_offered": True}}]
+        return replies
 
 
 def merge_rest_messages(messages: list[dict]) -> list[dict]:
     """Rasa's REST channel sends an action's text and its custom JSON as two messages: join them."""
     replies: list[dict] = []
-    for message in messages:
+    for message in messages if isinstance(messages, list) else []:
+        if not isinstance(message, dict):
+            continue
         shopbot = (message.get("custom") or {}).get("shopbot")
         if shopbot is not None and replies and not replies[-1]["metadata"]:
             replies[-1]["metadata"] = shopbot

@@ -16,6 +16,14 @@ _OTHER = {
 }
 
 
+_UNENCODABLE = re.compile("[\ud800-\udfff\x00]")  # lone surrogates (a pair arrives as one code point) and NUL
+
+
+def clean_text(text: str) -> str:
+    """Text that can be stored and sent as UTF-8: lone surrogates and NULs become U+FFFD."""
+    return _UNENCODABLE.sub("\ufffd", text)
+
+
 @dataclass(frozen=True)
 class InputProblem:
     reason: str  # "empty", "too_long", "unreadable", "not_english"

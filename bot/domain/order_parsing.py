@@ -76,13 +76,44 @@ def cancel_reason(text: str) -> str | None:
     return None
 
 
+# Consent is a whole message that only affirms: every word must belong to one of these phrases.
+# "yes, do it" is consent; "do it later", "ok let me ask my wife", "sure, what's the refund?" are not.
+_AFFIRM = (
+    r"yes|yeah|yea|yep|yup|ya|y|sure|ok|okay|okey|k|kk|alright|all right|correct|confirm|confirmed|"
+    r"i confirm|absolutely|definitely|affirmative|right|fine|perfect|great|good|of course|certainly|"
+    r"go ahead|go for it|please do|do it|do that|do so|lets do it|let's do it|let us do it|proceed|"
+    r"please proceed|that'?s (?:right|correct|fine|good|ok|okay|it)|that is (?:right|correct|fine|it)|"
+    r"sounds good|looks good|looks right|all good|i agree|agreed|yes please|make it so|approved?|i approve|"
+    r"(?:go ahead and |please )?(?:cancel|return|exchange|change|update|modify|submit|process|send|do|make) "
+    r"(?:it|them|that|this|those|these)(?: (?:now|please))?"
+)
+_FILLER = r"please|thanks|thank you|thx|ty|now|then|sir|ma'?am|mate|\U0001F44D|\u2714|\u2705"
+_PLAIN_YES = re.compile(rf"^(?:(?:{_AFFIRM}|{_FILLER})(?:[\s,.!]+|$))*$", re.I)
+_HAS_AFFIRM = re.compile(rf"(?:^|[\s,.!])(?:{_AFFIRM})(?=[\s,.!]|$)", re.I)
+_PLAIN_NO = re.compile(
+    r"^(?:no|nope|nah|no thanks|no thank you|no,? thanks|don'?t|do not|stop|cancel that|never ?mind|not now|"
+    r"not yet|leave it|leave it as it is|forget it|don'?t do it|do not do it|no,? don'?t)[\s,.!]*$", re.I)
+_BUTTON_YES = re.compile(r'^/affirm\{"confirmation_id":\s*"([0-9a-f]{6,64})"\}$')
+
+
+def consent(text: str, shown_id: str | None) -> str:
+    """'yes' only for a whole message that plainly affirms (or the summary's own button, carrying the
+    id of the summary shown); 'no' for a plain no; anything else, a yes with more words included, is
+    'unclear' and changes nothing."""
+    stripped = " ".join(text.strip().split())
+    button = _BUTTON_YES.match(stripped)
+    if button:
+        return "yes" if shown_id and button.group(1) == shown_id else "unclear"
+    if stripped and _PLAIN_YES.match(stripped) and _HAS_AFFIRM.search(stripped) and len(stripped) <= 80:
+        return "yes"
+    if stripped == "/deny" or _PLAIN_NO.match(stripped):
+        return "no"
+    return "unclear"
+
+
 def is_explicit_yes(text: str) -> bool:
-    """Only a clear yes counts as consent for a write; 'yes but wait' does not."""
-    stripped = text.strip()
-    if stripped == "/affirm":
-        return True
-    hedged = "?" in stripped or HEDGES.search(stripped)
-    return bool(YES_WORDS.search(stripped)) and not NO_WORDS.search(stripped) and not hedged
+    """A plain affirmation (see `consent`); 'yes but wait', 'yes, cancel #W… instead' are not."""
+    return consent(text, None) == "yes"
 
 
 def wants_more(text: str) -> bool:

@@ -34,6 +34,13 @@ FEW_SHOT = [
     ),
 ]
 
+# What the examples say about a shop that is not this one (their facts and questions; the openers are
+# the allowed lead-ins). The grounding check rejects a reply that repeats any of it - a 4-word sequence,
+# a name such as "Trail Lamp", a number - unless the question's own facts say it too.
+EXAMPLE_TEXTS: tuple[str, ...] = tuple(
+    text for shot_facts, shot_question, _ in FEW_SHOT for text in (*shot_facts, shot_question)
+)
+
 # Tasks whose facts the services pass best first (ranked by similarity to the question, or the product's
 # own lead sentence). In select mode the grammar makes the reply start with fact 1, and the model only
 # chooses what to add: SmolLM2-135M's own pick missed the answering fact in about half of the policy

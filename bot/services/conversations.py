@@ -11,6 +11,7 @@ import re
 import uuid
 
 from bot.domain.handoff import handoff_reason, wait_notice
+from bot.domain.inputs import clean_text
 
 _SESSION_ID = re.compile(r"^[a-f0-9]{32}$")
 MAX_STORED_CHARS = 20_000
@@ -35,7 +36,7 @@ class ChatService:
 
     def record_shopper(self, session_id: str, text: str) -> dict:
         self.store.move(session_id, "bot", allowed_from=("resolved",))  # a new question reopens it
-        return self.store.add(session_id, "shopper", text[:MAX_STORED_CHARS])
+        return self.store.add(session_id, "shopper", clean_text(text[:MAX_STORED_CHARS]))
 
     async def answer(self, session_id: str, text: str, message_id: int | None = None) -> list[dict]:
         """The bot's replies (stored), or while a person is awaited, a note on the wait."""

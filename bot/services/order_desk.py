@@ -8,8 +8,10 @@ explicit yes already recorded in the slots.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from bot.domain import order_parsing as parse
 from bot.domain.catalogue import money
@@ -17,6 +19,9 @@ from bot.domain.facts import Answer
 from bot.domain.order_requests import required_slots, status_problem
 from bot.domain.order_wording import item_label, options_text
 from bot.domain.orders import describe_payment_method
+from bot.domain.replies import HUMAN_BUTTON
+from bot.ports import AttemptLog, CommerceStore
+from bot.services.identity_guard import IdentityGuard, MemoryAttemptLog
 from bot.services.order_facts import NEW_ITEM_KINDS
 from bot.services.order_outcomes import OrderOutcomes
 from bot.services.order_questions import IDENTIFY_PROMPT, OrderQuestions, next_unmapped
@@ -25,7 +30,7 @@ log = logging.getLogger(__name__)
 
 REQUEST_SLOTS = (
     "order_request", "order_id", "order_item_ids", "new_item_ids", "new_item_draft", "payment_method_id",
-    "cancel_reason", "shipping_address", "order_confirmed",
+    "cancel_reason", "shipping_address", "order_confirmed", "confirmation_shown",
 )
 ITEM_KINDS = ("return", "exchange", "modify_items")
 __all__ = ["IDENTIFY_PROMPT", "OrderDesk", "REQUEST_SLOTS", "Turn", "next_slot"]
@@ -52,20 +57,26 @@ def next_slot(state: dict) -> str | None:
 class OrderDesk(OrderQuestions, OrderOutcomes):
     """The one service the order actions call: understand a message, ask, submit."""
 
-    def understand(self, state: dict, text: str, requested: str | None) -> Turn:
+    def __init__(self, store: CommerceStore, attempts: AttemptLog | None = None,
+                 clock: Callable[[], float] = time.time):
+        super().__init__(store)
+        self.identity = IdentityGuard(store, attempts or MemoryAttemptLog(), clock)
+
+    def understand(self, state: dict, text: str, requested: str | None, conversation_id: str = "") -> Turn:
         """Slot updates from one message. Slots the message does not touch are left out, so the form
         can tell 'nothing here for me' (an interruption) from an answer."""
         turn = Turn()
         state = dict(state)
         if not state.get("customer_id"):
-            self._identify(state, text, requested, turn)
+            self._identify(state, text, requested, turn, conversation_id)
             return turn
         self._refuse_other_customer(state, text, turn)
         if requested != "shipping_address":  # there an order id names where to copy the address from
             self._order(state, text, requested, turn)
         state.update(turn.updates)
         kind = state.get("order_request")
-        if state.get("order_id") and not turn.messages:
+        switched = "order_id" in turn.updates  # another order named: its own questions and summary follow
+        if state.get("order_id") and not turn.messages and not switched:
             if requested == "cancel_reason":
                 self._cancel_reason(text, turn)
             elif requested == "order_item_ids":
@@ -82,27 +93,34 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
             self._confirmation(state, text, turn)
         return turn
 
-    def _identify(self, state: dict, text: str, requested: str | None, turn: Turn) -> None:
-        emails, zip_code = parse.find_emails(text), parse.find_zip(text)
-        user_id = None
-        for email in emails:
-            user_id = user_id or self.store.find_user_id_by_email(email)
-        if not user_id and zip_code:
-            for first, last in parse.name_candidates(text):
-                user_id = user_id or self.store.find_user_id_by_name_zip(first, last, zip_code)
-        if user_id:
-            user = self.store.get_user(user_id)
-            turn.updates["customer_id"] = user_id
+    def _identify(self, state: dict, text: str, requested: str | None, turn: Turn, conversation_id: str) -> None:
+        check = self.identity.verify(conversation_id, text)
+        if check.outcome == "verified":
+            user = self.store.get_user(check.user_id)
+            turn.updates["customer_id"] = check.user_id
             turn.say(f"Thank you, {user['name']['first_name']}, I've found your account.", "order_verified")
             if state.get("order_id"):  # named before we knew who was asking: check it now
                 mentioned, state["order_id"] = state["order_id"], None
-                self._order({**state, "customer_id": user_id}, mentioned, "order_id", turn)
-        elif emails or zip_code:
-            # Same words whether or not the account exists: nothing leaks about other people.
-            turn.updates["customer_id"] = None
+                self._order({**state, "customer_id": check.user_id}, mentioned, "order_id", turn)
+            return
+        if check.outcome == "none":
+            return
+        turn.updates["customer_id"] = None
+        person = {"buttons": [HUMAN_BUTTON], "handoff_offered": True} if check.needs_person else {}
+        if check.outcome == "locked":
+            minutes = max(1, math.ceil(check.retry_after_s / 60))
+            turn.say(f"For your security I can't check more account details in this conversation for about "
+                     f"{minutes} minute{'s' if minutes > 1 else ''}. A person from our team can verify you instead.",
+                     "order_not_verified", buttons=[HUMAN_BUTTON], handoff_offered=True)
+        elif check.outcome == "several":
+            turn.say("Please give the details of one account only: its email address, or the first name, last "
+                     "name and zip code of the account holder.", "order_not_verified", **person)
+        else:  # same words whether or not the account exists: nothing leaks about other people
             turn.say(
                 "Sorry, I couldn't find an account with those details. Please check the email address, or "
-                "give your first name, last name and zip code together.", "order_not_verified",
+                "give your first name, last name and zip code together."
+                + (" If you'd rather, a person from our team can verify you." if check.needs_person else ""),
+                "order_not_verified", **person,
             )
 
     def _refuse_other_customer(self, state: dict, text: str, turn: Turn) -> None:
@@ -143,6 +161,9 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
             return
         turn.updates.update({s: None for s in REQUEST_SLOTS if s not in ("order_request", "shipping_address")})
         turn.updates["order_id"] = picked
+        if state.get("order_id") and requested == "order_confirmed":
+            turn.say(f"Okay, order {picked} instead. Nothing has been changed on order {state['order_id']}.",
+                     "order_noted")
 
     def _order_by_product(self, text: str, own: list[str], state: dict) -> str | None:
         hits = []
@@ -255,8 +276,16 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
         return parse.parse_address(text)
 
     def _confirmation(self, state: dict, text: str, turn: Turn) -> None:
-        if parse.is_explicit_yes(text):
-            turn.updates["order_confirmed"] = True
+        """Only a plain yes to the summary just shown writes; corrections change the summary; a plain no
+        stops; anything else changes nothing and the summary is shown again."""
+        answer = parse.consent(text, state.get("confirmation_shown"))
+        if answer == "yes":
+            if state.get("confirmation_shown") and state["confirmation_shown"] == self.summary_id(state):
+                turn.updates["order_confirmed"] = True
+            else:  # what they said yes to is not what would be done now
+                turn.updates["order_confirmed"] = None
+                turn.say("Something changed since that summary, so here it is again. Nothing has been changed yet.",
+                         "order_noted")
             return
         if state.get("order_request") in ITEM_KINDS:
             order = self.store.get_order(state["order_id"])
@@ -280,7 +309,12 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
                     turn.updates.update(payment_method_id=hits[0], order_confirmed=None)
                     turn.say(f"Okay, I'll use your {describe_payment_method(user['payment_methods'][hits[0]])} instead.", "order_noted")
                     return
-        turn.updates["order_confirmed"] = False
+        if answer == "no":
+            turn.updates["order_confirmed"] = False
+            return
+        turn.updates["order_confirmed"] = None
+        turn.say("Nothing has been changed. I go ahead only on a plain “yes” to the summary; “no” leaves "
+                 "everything as it is.", "order_unclear")
 
     def _new_item_correction(self, state: dict, text: str, turn: Turn) -> bool:
         """'No wait, the 1.5L glass one instead': a different new variant for one of the items."""

@@ -1,6 +1,7 @@
 """What an order request means in the store's terms: the operation, its money, its summary."""
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from bot.domain.catalogue import money
@@ -50,6 +51,10 @@ class OrderFacts:
                 args["new_item_ids"] = list(state["new_item_ids"])
             args["payment_method_id"] = state["payment_method_id"]
         return Operation(name, args)
+
+    def summary_id(self, state: dict) -> str:
+        """Names one exact summary: a yes (or its button) counts only for the summary it answers."""
+        return hashlib.sha256(self.summary(state).encode()).hexdigest()[:16]
 
     def summary(self, state: dict) -> str:
         kind = state["order_request"]

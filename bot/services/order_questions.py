@@ -117,5 +117,8 @@ class OrderQuestions(OrderFacts):
 
     def _ask_order_confirmed(self, state: dict) -> Answer:
         text = self.summary(state) + "\n\nShall I go ahead? Please reply yes to confirm, or no to leave everything as it is."
-        return Answer(text, "order_confirm", buttons=[{"title": "Yes, go ahead", "payload": "/affirm"},
-                                                      {"title": "No", "payload": "/deny"}])
+        shown = self.summary_id(state)
+        yes = '/affirm{"confirmation_id":"%s"}' % shown
+        return Answer(text, "order_confirm", buttons=[{"title": "Yes, go ahead", "payload": yes},
+                                                      {"title": "No", "payload": "/deny"}],
+                      extra={"confirmation_id": shown})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.domain.grounding import check_grounding
 from bot.domain.prompts import (
-    PROMPT_VERSION, RANKED_TASKS, build_messages, compose_selected, parse_selection, select_grammar,
+    EXAMPLE_TEXTS, PROMPT_VERSION, RANKED_TASKS, build_messages, compose_selected, parse_selection, select_grammar,
 )
 from bot.ports import ChatModel, ModelBusy
 
@@ -55,7 +55,8 @@ class Phraser:
         except Exception:  # a model failure must never reach the shopper
             log.exception("LLM call failed (prompt %s); composing from facts", PROMPT_VERSION)
             return self._count(Phrased(fallback, "replaced"))
-        verdict = check_grounding(text, facts, self._names)
+        # the few-shot examples' content is forbidden: a reply quoting it answers about another shop
+        verdict = check_grounding(text, facts, self._names, forbidden=EXAMPLE_TEXTS)
         if not text or not verdict.ok:
             log.info("grounding check replaced LLM text %r (unsupported: %s)", text, verdict.unsupported)
             return self._count(Phrased(fallback, "replaced", text))

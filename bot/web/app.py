@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.container import Container, get_container
 from bot.domain.catalogue import money
+from bot.domain.inputs import clean_text
 from bot.web.pages import product_page, shop_index
 from bot.web.staff import staff_routes
 
@@ -55,8 +56,11 @@ def create_app(container: Container | None = None) -> socketio.ASGIApp:
               Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
     register_chat_events(sio, container)
     # Staff sessions: signed cookie, never sent cross-site.
-    middleware = [Middleware(SessionMiddleware, secret_key=settings.signing_secret(), session_cookie="shopbot_staff",
-                             same_site="strict", max_age=12 * 3600)]
+    from bot.web.security import SecurityHeaders  # CSP, framing, nosniff, referrer on every response
+
+    middleware = [Middleware(SecurityHeaders),
+                  Middleware(SessionMiddleware, secret_key=settings.signing_secret(), session_cookie="shopbot_staff",
+                             same_site="strict", max_age=12 * 3600, https_only=settings.web_secure_cookies)]
     return socketio.ASGIApp(sio, other_asgi_app=Starlette(routes=routes, middleware=middleware))
 
 
@@ -64,8 +68,10 @@ def register_chat_events(sio: socketio.AsyncServer, container: Container) -> Non
     def chat():
         return container.chat
 
+    turns = ConversationTurns()
+
     @sio.event
-    async def session_request(sid, data):
+    async def session_request(sid, data=None):
         wanted = data.get("session_id") if isinstance(data, dict) else None
         session_id, history = await asyncio.to_thread(chat().open, wanted if isinstance(wanted, str) else None)
         try:
@@ -74,39 +80,70 @@ def register_chat_events(sio: socketio.AsyncServer, container: Container) -> Non
             return
         await sio.enter_room(sid, session_id)
         await sio.emit("session_confirm", session_id, to=sid)
-        await sio.emit("history", [outgoing(m) for m in history], to=sid)
+        await sio.emit("history", [outgoing(product_card(m, container)) for m in history], to=sid)
 
     @sio.event
-    async def user_uttered(sid, data):
+    async def user_uttered(sid, data=None):
         session_id = await _bound_session(sio, sid, data)
         if not session_id:
             return
-        text = str(data.get("message") or "")
-        stored = await asyncio.to_thread(chat().record_shopper, session_id, text)
-        await sio.emit("user_message", {"message_id": stored["message_id"], "text": stored["text"]},
-                       room=session_id, skip_sid=sid)
-        await sio.emit("typing", {"on": True, "author": "bot"}, room=session_id)
+        message = data.get("message")
+        text = clean_text(message if isinstance(message, str) else "" if message is None else str(message))
+        # Stored in the order they arrive, answered one at a time in that same order.
+        async with turns.storing(session_id):
+            stored = await asyncio.to_thread(chat().record_shopper, session_id, text)
+            answering = turns.answering(session_id)
+            await answering.acquire()
         try:
-            replies = await chat().answer(session_id, text, stored["message_id"])
-        except Exception:  # the shopper gets a polite line, the log gets the trace
-            log.exception("answering %s failed", session_id)
-            replies = [await asyncio.to_thread(chat().store.add, session_id, "system",
-                                               "Sorry, something went wrong on our side. Please try again.")]
+            await sio.emit("user_message", {"message_id": stored["message_id"], "text": stored["text"]},
+                           room=session_id, skip_sid=sid)
+            await sio.emit("typing", {"on": True, "author": "bot"}, room=session_id)
+            try:
+                replies = await chat().answer(session_id, text, stored["message_id"])
+            except Exception:  # the shopper gets a polite line, the log gets the trace
+                log.exception("answering %s failed", session_id)
+                replies = [await asyncio.to_thread(chat().store.add, session_id, "system",
+                                                   "Sorry, something went wrong on our side. Please try again.")]
+            finally:
+                await sio.emit("typing", {"on": False, "author": "bot"}, room=session_id)
+            for reply in replies:
+                await sio.emit("bot_uttered", outgoing(product_card(reply, container)), room=session_id)
         finally:
-            await sio.emit("typing", {"on": False, "author": "bot"}, room=session_id)
-        for reply in replies:
-            await sio.emit("bot_uttered", outgoing(product_card(reply, container)), room=session_id)
+            answering.release()
+            turns.forget(session_id)
 
     @sio.event
-    async def feedback(sid, data):
+    async def feedback(sid, data=None):
         session_id = await _bound_session(sio, sid, data)
         if not session_id:
             return
         try:
             message_id = int(data.get("message_id"))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return
-        await asyncio.to_thread(chat().feedback, session_id, message_id, str(data.get("value")))
+        await asyncio.to_thread(chat().feedback, session_id, message_id, str(data.get("value"))[:16])
+
+
+class ConversationTurns:
+    """Per-conversation locks: messages are stored in arrival order, and each is answered only after
+    the one before it (asyncio locks wake waiters first come, first served)."""
+
+    def __init__(self):
+        self._store: dict[str, asyncio.Lock] = {}
+        self._answer: dict[str, asyncio.Lock] = {}
+
+    def storing(self, session_id: str) -> asyncio.Lock:
+        return self._store.setdefault(session_id, asyncio.Lock())
+
+    def answering(self, session_id: str) -> asyncio.Lock:
+        return self._answer.setdefault(session_id, asyncio.Lock())
+
+    def forget(self, session_id: str) -> None:
+        """Drop idle locks so a long-running server doesn't keep one per conversation ever seen."""
+        for locks in (self._store, self._answer):
+            lock = locks.get(session_id)
+            if lock and not lock.locked() and not getattr(lock, "_waiters", None):
+                del locks[session_id]
 
 
 async def _bound_session(sio: socketio.AsyncServer, sid: str, data) -> str | None:
@@ -122,13 +159,19 @@ async def _bound_session(sio: socketio.AsyncServer, sid: str, data) -> str | Non
 
 
 def outgoing(message: dict) -> dict:
-    """A stored message in the shape Rasa's socketio channel uses (plus our id, author and metadata)."""
-    buttons = message.get("buttons") or []
-    return {
-        "message_id": message["message_id"], "author": message["author"], "text": message["text"],
-        "quick_replies": [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons],
-        "metadata": message.get("metadata") or {}, "at": message.get("at"), "feedback": message.get("feedback"),
-    }
+    """A stored message as Rasa's socketio channel sends one, so any Rasa widget draws it: `text`, plus
+    `quick_replies` only when there are buttons. rasa-webchat draws a message only when its keys are exactly
+    those, after dropping `metadata`, of which it reads only its own keys (linkTarget, userInput, forceOpen,
+    ...). So our extras (id, author, time, feedback, the stored metadata: sources, product card) ride in
+    `metadata.shopbot`, which our widget reads."""
+    reply: dict = {"text": message["text"]}
+    if buttons := message.get("buttons"):
+        reply["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
+                                  for b in buttons]
+    reply["metadata"] = {"shopbot": {"message_id": message["message_id"], "author": message["author"],
+                                     "at": message.get("at"), "feedback": message.get("feedback"),
+                                     "metadata": message.get("metadata") or {}}}
+    return reply
 
 
 def product_card(message: dict, container: Container) -> dict:
@@ -142,4 +185,4 @@ def product_card(message: dict, container: Container) -> dict:
     price = "" if low is None else money(low) if low == high else f"{money(low)} - {money(high)}"
     card = {"name": product.name, "url": f"/products/{product.product_id}", "available": bool(price_range),
             "price": price}
-    return {**message, "metadata": {**message["metadata"], "product_card": card}}
+    return {**message, "metadata": {**(message.get("metadata") or {}), "product_card": card}}

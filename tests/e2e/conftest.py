@@ -21,6 +21,7 @@ from tests.serving import served
 # Ports of their own (not the 5005/5055 of `make run`); override to run two test stacks side by side.
 RASA_PORT = int(os.environ.get("SHOPBOT_E2E_RASA_PORT", "5105"))
 ACTIONS_PORT = int(os.environ.get("SHOPBOT_E2E_ACTIONS_PORT", "5155"))
+TOKEN = "e2e-internal-token"
 
 
 def _get(url: str) -> bool:
@@ -54,6 +55,29 @@ class Stack:
     def __getitem__(self, name: str) -> Path:
         return self.logs[name]
 
+    COMMANDS = {
+        "actions": [sys.executable, "-m", "bot.action_server", "--host", "127.0.0.1", "--port", str(ACTIONS_PORT)],
+        "rasa": [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--interface", "127.0.0.1", "--port", str(RASA_PORT),
+                 "--enable-api", "--auth-token", TOKEN, "--model", "models", "--credentials", "credentials.yml",
+                 "--endpoints", "endpoints.yml"],
+    }
+    READY = {"actions": f"http://127.0.0.1:{ACTIONS_PORT}/health",
+             "rasa": f"http://127.0.0.1:{RASA_PORT}/status?token={TOKEN}"}
+
+    def start(self, name: str) -> None:
+        """Start (or restart) one server and wait until it answers; logs are appended across restarts."""
+        self.procs = getattr(self, "procs", {})
+        proc = subprocess.Popen(self.COMMANDS[name], cwd=ROOT, env=self.env, stdout=self.logs[name].open("a"),
+                                stderr=subprocess.STDOUT)
+        self.procs[name] = proc
+        _wait(self.READY[name], proc, self.logs[name])
+
+    def stop(self, name: str, kill: bool = False) -> None:
+        proc = self.procs.get(name)
+        if proc and proc.poll() is None:
+            proc.kill() if kill else proc.terminate()
+            proc.wait(timeout=30)
+
     def reset_database(self) -> None:
         """Back to the store's seed data, in place (SQLite's backup API copies under the proper locks)."""
         source, target = sqlite3.connect(self.template), sqlite3.connect(self.live)
@@ -74,31 +98,26 @@ def stack(tmp_path_factory):
     seeded.seed_from_store_dir(TAU_STORE)
     seeded.close()
     shutil.copy(stack.template, stack.live)
-    env = {**os.environ, "SHOPBOT_STORE_DIR": str(TAU_STORE), "PYTHONPATH": str(ROOT),
-           "SHOPBOT_DATABASE_URL": f"sqlite:///{stack.live}", "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1"}
-    subprocess.run([sys.executable, "-m", "bot.knowledge.ingest"], cwd=ROOT, env=env, check=True)
-    endpoints = stack.tmp / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://localhost:{ACTIONS_PORT}/webhook"\n')
-    actions = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(ACTIONS_PORT)], cwd=ROOT,
-                               env=env, stdout=stack.logs["actions"].open("w"), stderr=subprocess.STDOUT)
-    rasa = subprocess.Popen([str(ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(RASA_PORT),
-                             "--model", "models", "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
-                            cwd=ROOT, env=env, stdout=stack.logs["rasa"].open("w"), stderr=subprocess.STDOUT)
+    # The project's own credentials.yml and endpoints.yml, filled from the environment as in `make run`.
+    stack.env = {**os.environ, "SHOPBOT_STORE_DIR": str(TAU_STORE), "PYTHONPATH": str(ROOT),
+                 "SHOPBOT_DATABASE_URL": f"sqlite:///{stack.live}", "RASA_TELEMETRY_ENABLED": "false",
+                 "HF_HUB_OFFLINE": "1", "SHOPBOT_INTERNAL_TOKEN": TOKEN, "ACTIONS_PORT": str(ACTIONS_PORT),
+                 "SHOPBOT_TRACKER_DB": str(stack.tmp / "tracker.db")}
+    subprocess.run([sys.executable, "-m", "bot.knowledge.ingest"], cwd=ROOT, env=stack.env, check=True)
+    stack.start("actions")
+    stack.start("rasa")
     try:
-        _wait(f"http://localhost:{ACTIONS_PORT}/health", actions, stack.logs["actions"])
-        _wait(f"http://localhost:{RASA_PORT}/status", rasa, stack.logs["rasa"])
         yield stack
     finally:
-        for proc in (rasa, actions):
-            proc.terminate()
-            proc.wait(timeout=30)
+        stack.stop("rasa")
+        stack.stop("actions")
         stack.store.close()
 
 
 def say(message: str, sender: str = "e2e") -> list[dict]:
     body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"http://localhost:{RASA_PORT}/webhooks/rest/webhook", body,
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/webhook", body,
+                                     {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
     with urllib.request.urlopen(request, timeout=120) as response:
         assert response.status == 200
         return json.loads(response.read())
@@ -139,7 +158,8 @@ def shop(stack):
     from bot.web.staff_users import hash_password
 
     settings = Settings(store_dir=TAU_STORE, database_url=f"sqlite:///{stack.live}", shop_name="Tau Retail",
-                        rasa_url=f"http://localhost:{RASA_PORT}", handoff_minutes_per_conversation=3)
+                        rasa_url=f"http://127.0.0.1:{RASA_PORT}", handoff_minutes_per_conversation=3,
+                        internal_token=TOKEN)
     SqlConversationStore(settings.resolved_database_url()).add_staff("dana", hash_password(STAFF_PASSWORD))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with served(create_app(Container(settings))) as url:

@@ -38,8 +38,13 @@ def desk(store):
 def state(**slots):
     base = {"customer_id": None, "order_request": "cancel", "order_id": None, "order_item_ids": None,
             "new_item_ids": None, "new_item_draft": None, "payment_method_id": None, "cancel_reason": None,
-            "shipping_address": None, "order_confirmed": None}
+            "shipping_address": None, "order_confirmed": None, "confirmation_shown": None}
     return {**base, **slots}
+
+
+def shown(desk, s: dict) -> dict:
+    """The state after the bot showed its summary (the id a yes refers to is remembered)."""
+    return {**s, "confirmation_shown": desk.ask(s, "order_confirmed").extra["confirmation_id"]}
 
 
 @pytest.mark.parametrize("text", ["olivia.ito5204@example.com", "I'm Olivia Ito, zip code 80218",
@@ -104,7 +109,7 @@ def test_anything_but_a_clear_yes_writes_nothing(desk, store, reply):
 
 
 def test_a_clear_yes_writes_once_with_an_audit_entry(desk, store):
-    s = _cancel_ready(desk)
+    s = shown(desk, _cancel_ready(desk))
     turn = desk.understand(s, "yes", "order_confirmed")
     answer = desk.submit({**s, **turn.updates}, "conv-yes")
     assert answer.kind == "order_done"
@@ -154,9 +159,10 @@ READY = {
 
 
 @pytest.mark.parametrize("kind", sorted(READY))
-@pytest.mark.parametrize("reply", ["no", "hmm, not sure", "/deny", "yes, but first tell me the total?"])
+@pytest.mark.parametrize("reply", ["no", "hmm, not sure", "/deny", "yes, but first tell me the total?", "do it later",
+                                   "ok let me ask my wife", "sure, what is the refund amount", "/affirm"])
 def test_no_write_of_any_kind_without_an_explicit_yes(desk, store, kind, reply):
-    s = state(order_request=kind, **READY[kind])
+    s = shown(desk, state(order_request=kind, **READY[kind]))
     assert next_slot(s) == "order_confirmed" and desk.precheck(s) is None
     before = store.dump_hash()
     turn = desk.understand(s, reply, "order_confirmed")
@@ -168,8 +174,96 @@ def test_no_write_of_any_kind_without_an_explicit_yes(desk, store, kind, reply):
 def test_every_write_happens_once_after_a_yes(desk, store, kind):
     s = state(order_request=kind, **READY[kind])
     assert "Shall I go ahead?" in desk.ask(s, "order_confirmed").text
+    s = shown(desk, s)
     turn = desk.understand(s, "yes", "order_confirmed")
     answer = desk.submit({**s, **turn.updates}, f"yes-{kind}")
     assert answer.kind == "order_done", answer.text
     [entry] = store.audit_entries(f"yes-{kind}")
     assert entry["operation"] == desk.operation(s).name
+
+
+# --- consent belongs to the summary shown (security test findings) ----------------------------------
+def test_a_yes_counts_only_for_the_summary_shown(desk, store):
+    ready = _cancel_ready(desk)
+    never_shown = desk.understand(ready, "yes", "order_confirmed")
+    assert never_shown.updates["order_confirmed"] is None  # no summary was shown: show it first
+    s = shown(desk, ready)
+    changed = {**s, "cancel_reason": "ordered by mistake"}  # the request changed after the summary
+    stale = desk.understand(changed, "yes", "order_confirmed")
+    assert stale.updates["order_confirmed"] is None and "here it is again" in stale.messages[0].text
+    desk.submit({**changed, **stale.updates}, "conv-stale")
+    assert store.audit_entries("conv-stale") == []
+
+
+def test_the_summary_button_carries_its_own_id(desk, store):
+    s = shown(desk, _cancel_ready(desk))
+    button = desk.ask(s, "order_confirmed").buttons[0]["payload"]
+    assert s["confirmation_shown"] in button
+    assert desk.understand(s, button, "order_confirmed").updates["order_confirmed"] is True
+    forged = button.replace(s["confirmation_shown"], "0" * 16)
+    assert desk.understand(s, forged, "order_confirmed").updates["order_confirmed"] is None
+
+
+def test_a_yes_naming_another_order_starts_that_orders_own_summary(desk, store):
+    s = shown(desk, _cancel_ready(desk))  # cancel #W5442520: summary shown
+    turn = desk.understand(s, "yes, cancel #W7941031 instead", "order_confirmed")  # Olivia's other pending order
+    assert turn.updates["order_id"] == "#W7941031" and turn.updates["order_confirmed"] is None
+    assert turn.updates["cancel_reason"] is None and "Nothing has been changed" in turn.messages[0].text
+    desk.submit({**s, **turn.updates}, "conv-other")
+    assert store.audit_entries("conv-other") == []
+    assert store.get_order("#W5442520")["status"] == store.get_order("#W7941031")["status"] == "pending"
+
+
+# --- identity guessing ----------------------------------------------------------------------------------
+class Clock:
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("text", [
+    "nobody@example.com, olivia.ito5204@example.com",  # a list of addresses: one message, one identity
+    "Noah Brown, Ava Lee, Olivia Ito, zip 80218",
+    "noah brown, ava lee, olivia ito 80218",
+    "Noah Brown Ava Lee Olivia Ito 80218",
+])
+def test_one_identity_per_message(store, text):
+    desk = OrderDesk(store, clock=Clock())
+    turn = desk.understand(state(), text, "customer_id", "conv-list")
+    assert turn.updates == {"customer_id": None} and "one account only" in turn.messages[0].text
+
+
+def test_wrong_zips_lock_the_conversation_then_a_person(store):
+    clock = Clock()
+    desk = OrderDesk(store, clock=clock)
+    replies = [desk.understand(state(), f"Olivia Ito, zip {90000 + i}", "customer_id", "conv-guess") for i in range(3)]
+    assert all(r.updates == {"customer_id": None} for r in replies)
+    right = desk.understand(state(), "Olivia Ito, zip 80218", "customer_id", "conv-guess")
+    assert right.updates == {"customer_id": None} and "For your security" in right.messages[0].text
+    clock.now += 31  # the first lockout (30 s) is over
+    assert desk.understand(state(), "Olivia Ito, zip 80218", "customer_id", "conv-guess").updates["customer_id"] == OLIVIA
+
+
+def test_a_guessed_account_locks_across_conversations(store):
+    clock = Clock()
+    desk = OrderDesk(store, clock=clock)
+    for i in range(5):  # five conversations, one wrong zip each: no conversation is locked
+        desk.understand(state(), f"Olivia Ito, zip {90000 + i}", "customer_id", f"conv-{i}")
+    locked = desk.understand(state(), "Olivia Ito, zip 80218", "customer_id", "conv-new")
+    unknown = desk.understand(state(), "Nobody Here, zip 80218", "customer_id", "conv-new2")
+    assert locked.updates == unknown.updates == {"customer_id": None}
+    assert locked.messages[0].text == unknown.messages[0].text  # the lock itself reveals nothing
+    by_email = desk.understand(state(), "olivia.ito5204@example.com", "customer_id", "conv-mail")
+    assert by_email.updates["customer_id"] == OLIVIA  # the e-mail still works for the real shopper
+
+
+def test_five_failures_offer_a_person(store):
+    clock = Clock()
+    desk = OrderDesk(store, clock=clock)
+    last = None
+    for i in range(5):
+        clock.now += 3600  # wait out every lockout
+        last = desk.understand(state(), f"nobody{i}@example.com", "customer_id", "conv-person")
+    assert last.messages[0].handoff_offered and last.messages[0].buttons[0]["payload"] == "/human_handoff"

@@ -52,3 +52,39 @@ def test_a_busy_model_means_the_facts_answer_at_once():
     out = phraser.phrase("policy", "how long to return?", FACTS, max_facts=1)
     assert out.text == FACTS[0] and out.grounding == "composed"
     assert phraser.stats["busy"] == 1
+
+
+def test_free_text_repeating_a_few_shot_example_fact_is_replaced():
+    # "Trail Lamp" and its facts exist only in the prompt's examples, not in this shop's facts
+    facts = ["The Headlamp is water resistant.", "The Headlamp runs on 3 AAA batteries."]
+    draft = "Good question. The Trail Lamp is rechargeable."
+    phraser = Phraser(FakeChatModel(draft), ["Headlamp"], mode="free")
+    out = phraser.phrase("product", "is the headlamp rechargeable?", facts, max_facts=2)
+    assert (out.text, out.grounding, out.draft) == (" ".join(facts), "replaced", draft)
+    assert phraser.stats["replaced"] == 1
+
+
+def test_free_text_with_an_example_phrase_but_no_example_number_or_name_is_replaced():
+    draft = "Sure. Refunds go to the original payment method within 5 to 10 business days."
+    out = Phraser(FakeChatModel(draft), [], mode="free").phrase("policy", "refund?", FACTS, max_facts=2)
+    assert out.grounding == "replaced" and out.text == " ".join(FACTS)
+
+
+def test_example_wording_that_this_shops_facts_also_hold_is_kept():
+    facts = ["Items can be returned within 30 days of delivery."]
+    draft = "Happy to help. Items can be returned within 30 days of delivery."
+    out = Phraser(FakeChatModel(draft), [], mode="free").phrase("policy", "return window?", facts)
+    assert (out.text, out.grounding) == (draft, "llm")
+
+
+def test_free_text_with_a_bare_or_obfuscated_domain_is_replaced():
+    for draft in ("Here's a link to the Evil.com website.", "Write to help at evil dot com.", "See 203.0.113.9/pay"):
+        out = Phraser(FakeChatModel(draft), [], mode="free").phrase("policy", "q", FACTS, max_facts=2)
+        assert (out.text, out.grounding, out.draft) == (" ".join(FACTS), "replaced", draft), draft
+
+
+def test_the_shops_own_domain_from_the_facts_passes():
+    facts = ["Track your order at shop.example.com."]
+    draft = "Sure. You can track it at Shop.Example.com."
+    out = Phraser(FakeChatModel(draft), [], mode="free").phrase("policy", "where is my order?", facts)
+    assert (out.text, out.grounding) == (draft, "llm")

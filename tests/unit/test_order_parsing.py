@@ -45,7 +45,12 @@ def test_cancel_reason(text, reason):
 
 
 @pytest.mark.parametrize("text, yes", [
-    ("yes", True), ("Yes, go ahead", True), ("/affirm", True), ("ok", True),
+    ("yes", True), ("Yes, go ahead", True), ("/affirm", False), ("ok", True), ("YES!", True), ("yes, do it", True),
+    # found by the security test: each of these was taken for consent
+    ("do it later", False), ("do it tomorrow", False), ("ok let me ask my wife", False),
+    ("sure, what is the refund amount", False), ("right, let me think about it", False),
+    ("okay so how long does the refund take", False), ("sure thing, I'll decide tomorrow", False),
+    ("yes to the newsletter, and what's your return policy", False), ("yes, cancel #W1234567 instead", False),
     ("yes but wait", False),  # a hedge is not consent
     ("yes, but first tell me the total?", False), ("yes if it's free", False), ("yes?", False),
     ("Yes please", True), ("yes, that's correct", True),
@@ -53,6 +58,13 @@ def test_cancel_reason(text, reason):
 ])
 def test_only_an_explicit_yes_is_consent(text, yes):
     assert parse.is_explicit_yes(text) is yes
+
+
+def test_the_summary_button_is_consent_only_for_its_own_summary():
+    assert parse.consent('/affirm{"confirmation_id":"a1b2c3d4e5f60718"}', "a1b2c3d4e5f60718") == "yes"
+    assert parse.consent('/affirm{"confirmation_id":"a1b2c3d4e5f60718"}', "ffffffffffffffff") == "unclear"
+    assert parse.consent('/affirm{"confirmation_id":"a1b2c3d4e5f60718"}', None) == "unclear"
+    assert parse.consent("no", "x") == parse.consent("/deny", "x") == "no"
 
 
 def test_items_by_name_and_by_options():

@@ -38,3 +38,13 @@ def test_compose_selected_joins_intro_and_facts():
 def test_ranked_answers_must_start_with_the_best_fact():
     assert '[" "1" ("," " "? idx){0,2}' in select_grammar(4, max_pick=3, lead_with_first=True)
     assert '[" idx (' in select_grammar(4, max_pick=3)
+
+
+def test_example_texts_are_the_few_shot_facts_and_questions_but_not_the_openers():
+    from bot.domain.prompts import EXAMPLE_TEXTS, FEW_SHOT
+
+    prompt = " ".join(m["content"] for m in build_messages("policy", ["Fact one."], "q", mode="free")[:-1])
+    for shot_facts, shot_question, _ in FEW_SHOT:
+        for text in (*shot_facts, shot_question):
+            assert text in EXAMPLE_TEXTS and text in prompt
+    assert not set(OPENERS) & set(EXAMPLE_TEXTS)  # the openers are the allowed lead-ins

@@ -4,19 +4,47 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 import socketio
+
+from bot.web.app import outgoing, product_card
+
+
+RASA_SHAPES = ({"text"}, {"text", "quick_replies"})  # all rasa-webchat draws, once it has dropped `metadata`
+
+
+def rasa_shaped(message) -> bool:
+    """What a Rasa widget draws: `text` (+ `quick_replies`), our extras only in `metadata.shopbot`."""
+    return (isinstance(message, dict) and set(message) - {"metadata"} in RASA_SHAPES
+            and set(message.get("metadata", {"shopbot": {}})) == {"shopbot"})
+
+
+def as_our_widget_reads(message: dict) -> dict:
+    """One message as widget.js's normalize() reads it: the extras in metadata.shopbot, text and quick replies."""
+    extras = message["metadata"]["shopbot"]
+    return {**extras, "text": message["text"], "quick_replies": message.get("quick_replies", [])}
 
 
 class Shopper:
-    """A socket.io client that collects every event it receives."""
+    """A socket.io client that collects every event it receives. Every bot_uttered and history item must be in
+    the Rasa shape (checked on arrival, raw copies in `raw`); `events` holds them as our widget reads them."""
 
     def __init__(self, url: str):
         self.url = url
         self.client = socketio.AsyncClient()
         self.events: list[tuple[str, object]] = []
+        self.raw: list[tuple[str, object]] = []
+        self.misshapen: list[object] = []
         self.client.on("*", self._record)
 
     async def _record(self, event, data):
+        self.raw.append((event, data))
+        if event in ("bot_uttered", "history"):
+            items = data if event == "history" else [data]
+            self.misshapen += [m for m in items if not rasa_shaped(m)]
+            if not self.misshapen:
+                read = [as_our_widget_reads(m) for m in items]
+                data = read if event == "history" else read[0]
         self.events.append((event, data))
 
     async def open(self, session_id=None) -> str:
@@ -24,9 +52,10 @@ class Shopper:
         await self.client.emit("session_request", {"session_id": session_id})
         return (await self.wait("session_confirm"))
 
-    async def wait(self, event: str, count: int = 1, timeout: float = 5.0):
+    async def wait(self, event: str, count: int = 1, timeout: float = 5.0, raw: bool = False):
         for _ in range(int(timeout / 0.02)):
-            found = [d for e, d in self.events if e == event]
+            assert not self.misshapen, f"not in the Rasa socketio shape: {self.misshapen}"
+            found = [d for e, d in (self.raw if raw else self.events) if e == event]
             if len(found) >= count:
                 return found[count - 1]
             await asyncio.sleep(0.02)
@@ -41,10 +70,13 @@ async def test_a_message_gets_a_stored_reply_in_rasa_socketio_shape(web):
     session_id = await shopper.open()
     assert await shopper.wait("history") == []
     await shopper.client.emit("user_uttered", {"session_id": session_id, "message": "hello"})
-    reply = await shopper.wait("bot_uttered")
-    assert reply["text"].startswith("You said: hello") and reply["author"] == "bot"
+    reply = await shopper.wait("bot_uttered", raw=True)
+    assert set(reply) == {"text", "quick_replies", "metadata"} and set(reply["metadata"]) == {"shopbot"}
+    assert reply["text"].startswith("You said: hello")
     assert reply["quick_replies"] == [{"content_type": "text", "title": "Yes", "payload": "/affirm"}]
-    assert reply["metadata"]["sources"][0]["title"] == "Test page" and isinstance(reply["message_id"], int)
+    extras = reply["metadata"]["shopbot"]
+    assert extras["author"] == "bot" and isinstance(extras["message_id"], int) and extras["at"]
+    assert extras["metadata"]["sources"][0]["title"] == "Test page" and extras["feedback"] is None
     typing = [d for e, d in shopper.events if e == "typing"]
     assert typing == [{"on": True, "author": "bot"}, {"on": False, "author": "bot"}]
     await shopper.close()
@@ -53,7 +85,31 @@ async def test_a_message_gets_a_stored_reply_in_rasa_socketio_shape(web):
     assert await again.open(session_id) == session_id  # a reload keeps the conversation
     history = await again.wait("history")
     assert [(m["author"], m["text"][:14]) for m in history] == [("shopper", "hello"), ("bot", "You said: hell")]
+    shopper_line, bot_line = await again.wait("history", raw=True)
+    assert set(shopper_line) == {"text", "metadata"}  # no buttons: no quick_replies, so a Rasa widget draws it
+    assert bot_line["quick_replies"][0]["payload"] == "/affirm"
     await again.close()
+
+
+def test_a_product_answer_carries_its_card_where_rasa_widgets_ignore_it(web):
+    stored = {"message_id": 7, "author": "bot", "text": "They cost $129.95.", "buttons": [],
+              "at": "2026-01-02T03:04:05", "feedback": "up",
+              "metadata": {"kind": "product_fact", "product_id": "8605995000"}}
+    sent = outgoing(product_card(stored, web["container"]))
+    assert sent == {"text": "They cost $129.95.", "metadata": {"shopbot": {  # no buttons: no quick_replies
+        "message_id": 7, "author": "bot", "at": "2026-01-02T03:04:05", "feedback": "up",
+        "metadata": {"kind": "product_fact", "product_id": "8605995000", "product_card": {
+            "name": "Trail Running Shoes", "url": "/products/8605995000", "available": True,
+            "price": "$124.99 - $131.95"}}}}}
+
+
+async def test_socket_io_refuses_other_origins(web):
+    stranger = socketio.AsyncClient()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await stranger.connect(web["url"], headers={"Origin": "http://evil.example"}, transports=["websocket"])
+    own = socketio.AsyncClient()
+    await own.connect(web["url"], headers={"Origin": web["url"]}, transports=["websocket"])
+    await own.disconnect()
 
 
 async def test_a_shopper_cannot_use_another_session(web):

@@ -2,9 +2,11 @@
 record staff read. Tables of their own (not the shop's): reseeding the shop never touches them."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from bot.adapters.sql.store import create_sql_engine
@@ -41,6 +43,26 @@ class StaffUser(ChatBase):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class StaffLoginFailure(ChatBase):
+    """Consecutive failed staff logins for one key ("user:<name>" or "ip:<address>")."""
+    __tablename__ = "staff_login_failures"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StaffSession(ChatBase):
+    """A logged-in staff member. The cookie carries a random token; only its SHA-256 is stored here."""
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Message(ChatBase):
@@ -146,6 +168,61 @@ class SqlConversationStore:
             user = session.get(StaffUser, username)
             return user.password_hash if user else None
 
+    def count_login_attempt(self, keys: Sequence[str], now: datetime,
+                            lock_seconds: Callable[[int], float]) -> tuple[bool, datetime | None]:
+        """Count one login attempt against every key before the password is checked; a success clears
+        the count (`clear_login_failures`), so it counts consecutive failures. The count is raised
+        first, which takes the write lock: parallel guesses queue here and can't all slip past a lock.
+        While a key is locked the attempt is refused and not counted: (False, end of the lock).
+        Otherwise (True, end of the lock this attempt started, if `lock_seconds(count)` > 0)."""
+        keys = list(dict.fromkeys(keys))
+        for key in keys:
+            self._ensure_login_key(key)
+        rows = StaffLoginFailure.key.in_(keys)
+        with self._session() as session, session.begin():
+            session.execute(update(StaffLoginFailure).where(rows).values(count=StaffLoginFailure.count + 1))
+            failures = list(session.scalars(select(StaffLoginFailure).where(rows)))
+            locks = [until for f in failures if (until := _aware(f.locked_until)) and until > now]
+            if locks:
+                session.execute(update(StaffLoginFailure).where(rows).values(count=StaffLoginFailure.count - 1))
+                return False, max(locks)
+            new_lock = None
+            for failure in failures:
+                seconds = lock_seconds(failure.count)
+                if seconds > 0:
+                    failure.locked_until = now + timedelta(seconds=seconds)
+                    new_lock = max(new_lock or failure.locked_until, failure.locked_until)
+            return True, new_lock
+
+    def _ensure_login_key(self, key: str) -> None:
+        try:
+            with self._session() as session, session.begin():
+                if session.get(StaffLoginFailure, key) is None:
+                    session.add(StaffLoginFailure(key=key, count=0))
+        except IntegrityError:  # a parallel attempt made it first
+            pass
+
+    def clear_login_failures(self, keys: Sequence[str]) -> None:
+        with self._session() as session, session.begin():
+            session.execute(delete(StaffLoginFailure).where(StaffLoginFailure.key.in_(list(keys))))
+
+    def open_staff_session(self, session_hash: str, username: str, now: datetime, expires_at: datetime) -> None:
+        with self._session() as session, session.begin():
+            session.execute(delete(StaffSession).where(StaffSession.expires_at < now))  # expired ones are gone
+            session.add(StaffSession(id=session_hash, username=username, created_at=now, expires_at=expires_at))
+
+    def staff_session_user(self, session_hash: str, now: datetime) -> str | None:
+        """The staff member of a live session: known, not revoked, not expired."""
+        with self._session() as session:
+            found = session.get(StaffSession, session_hash)
+            if not found or found.revoked or _aware(found.expires_at) <= now:
+                return None
+            return found.username
+
+    def revoke_staff_session(self, session_hash: str) -> None:
+        with self._session() as session, session.begin():
+            session.execute(update(StaffSession).where(StaffSession.id == session_hash).values(revoked=True))
+
     def annotate(self, message_id: int, nlu: dict) -> None:
         with self._session() as session, session.begin():
             message = session.get(Message, message_id)
@@ -172,6 +249,11 @@ class SqlConversationStore:
 def _as_dict(message: Message) -> dict:
     return {"message_id": message.id, "author": message.author, "text": message.text, "buttons": message.buttons,
             "metadata": message.meta, "at": message.at.isoformat(), "feedback": message.feedback}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; every stored one is UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _conversation_dict(conversation: Conversation) -> dict:

@@ -115,6 +115,12 @@ class SqlCommerceStore:
         with self._session() as session:
             return session.scalars(query).first()
 
+    def find_user_ids_by_name(self, first_name: str, last_name: str) -> list[str]:
+        query = select(Customer.id).where(func.lower(Customer.first_name) == first_name.strip().lower(),
+                                          func.lower(Customer.last_name) == last_name.strip().lower())
+        with self._session() as session:
+            return list(session.scalars(query))
+
     def get_user(self, user_id: str) -> dict | None:
         with self._session() as session:
             return load_users(session, [user_id]).get(user_id)

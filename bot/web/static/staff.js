@@ -90,7 +90,8 @@
     $("resolve").disabled = c.state === "resolved" || (c.state === "human" && !mine);
     $("reply-send").disabled = !mine;
     $("reply-input").disabled = !mine;
-    const signature = JSON.stringify(c.messages.map((m) => m.message_id));
+    // The NLU label arrives after its message is stored: a label changes the transcript too.
+    const signature = JSON.stringify(c.messages.map((m) => [m.message_id, ((m.metadata || {}).nlu || {}).intent]));
     if (signature === lastTranscript) return;
     lastTranscript = signature;
     refreshSummary(current);

@@ -9,7 +9,9 @@
  * missing, socket.io-client from the same server, then speaks the Rasa
  * socketio protocol (session_request / session_confirm / user_uttered /
  * bot_uttered) plus the shopbot extras (history, typing, notice,
- * user_message, feedback).
+ * user_message, feedback). bot_uttered is exactly what a Rasa widget draws
+ * (text, quick_replies); our message id, author, time, feedback, sources and
+ * product card ride in its metadata.shopbot (see normalize()).
  *
  * Safety: text from the server or the shopper is only ever put into the page
  * as text nodes (textContent / createTextNode); no innerHTML anywhere.
@@ -397,16 +399,30 @@
       return out;
     }
 
+    function isObject(value) {
+      return Boolean(value) && typeof value === "object" && !Array.isArray(value);
+    }
+
+    /**
+     * bot_uttered and history items come in the Rasa socketio shape ({text, quick_replies?, metadata}),
+     * with our extras in metadata.shopbot: {message_id, author, at, feedback, metadata: {sources,
+     * product_card, ...}}. Our other events (user_message, notice) are flat; a plain Rasa message works too.
+     */
     function normalize(raw, defaultAuthor) {
-      const m = raw && typeof raw === "object" ? raw : { text: raw };
+      const outer = isObject(raw) ? raw : { text: raw };
+      const extras = isObject(outer.metadata) && isObject(outer.metadata.shopbot) ? outer.metadata.shopbot : null;
+      const m = extras ? { ...extras, text: outer.text, quick_replies: outer.quick_replies, buttons: outer.buttons } : outer;
       const author = ["shopper", "bot", "staff", "system"].includes(m.author) ? m.author : defaultAuthor;
+      const metadata = isObject(m.metadata) ? m.metadata : {};
+      const feedback = m.feedback !== undefined && m.feedback !== null ? m.feedback : metadata.feedback;
       return {
         id: m.message_id !== undefined && m.message_id !== null ? String(m.message_id) : null,
         author,
         text: m.text !== undefined && m.text !== null ? String(m.text) : "",
         buttons: normalizeButtons(m.quick_replies || m.buttons),
-        metadata: m.metadata && typeof m.metadata === "object" ? m.metadata : {},
+        metadata,
         at: m.at || m.timestamp || null,
+        feedback: feedback === "up" || feedback === "down" ? feedback : null,
       };
     }
 
@@ -523,7 +539,7 @@
 
       if (author !== "shopper" && msg.buttons.length > 0) node.append(buildQuickReplies(msg.buttons));
 
-      if (author === "bot" && msg.id) node.append(buildFeedback(msg.id, msg.metadata.feedback));
+      if (author === "bot" && msg.id) node.append(buildFeedback(msg.id, msg.feedback));
 
       return node;
     }
