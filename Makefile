@@ -14,7 +14,7 @@ PY := .venv-actions/bin/python
 RASA := .venv-rasa/bin/rasa
 RASA_PY := .venv-rasa/bin/python
 
-.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser eval eval-smoke bench-smoke conformance staff-user reset-db audit clean
+.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser eval eval-smoke bench-smoke conformance adversarial staff-user reset-db audit clean
 help:
 	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
 	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end)"
@@ -22,6 +22,7 @@ help:
 	@echo "make eval              intents (Bitext + cross-validation), retrieval, grounded answers, dialogues -> reports/eval.md"
 	@echo "make bench             latency per turn type, LLM speed, load, memory, scaling -> reports/bench.md"
 	@echo "make conformance       tau-bench retail order tasks (dev + train sample) -> reports/conformance.md"
+	@echo "make adversarial       the adversarial suite (leaks, consent, identity, injection, malformed, web) -> reports/adversarial.md"
 	@echo "make reset-db          reseed the orders database from the store (audit: make audit)"
 	@echo "make staff-user NAME=x a staff account for the console at http://localhost:8000/staff"
 	@echo "make setup | ingest | train | validate | stop | clean"
@@ -83,6 +84,10 @@ eval-smoke: train  # the same on samples, into var/eval-smoke (run by make test;
 conformance: train
 	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) SHOPBOT_CONFORMANCE=all $(PY) -m pytest -q \
 	  tests/e2e/test_order_conformance.py; echo "report: reports/conformance.md"
+
+adversarial: train browser  # every case of tests/adversarial/corpus.py against the real stack -> reports/adversarial.md
+	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) SHOPBOT_ADVERSARIAL=all $(PY) -m pytest -q \
+	  tests/e2e/test_adversarial.py; status=$$?; echo "report: reports/adversarial.md"; exit $$status
 
 stop:
 	@-kill $$(cat var/run/actions.pid var/run/rasa.pid var/run/web.pid 2>/dev/null) 2>/dev/null; rm -f var/run/*.pid

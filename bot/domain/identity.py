@@ -76,7 +76,8 @@ class AttemptPolicy:
         return min(self.max_lock_s, self.base_lock_s * 2 ** (failures - self.free_failures))
 
 
-# A shopper who mistypes gets three tries before the first short pause; a guesser slows down fast.
-CONVERSATION_POLICY = AttemptPolicy(free_failures=3, base_lock_s=30, max_lock_s=15 * 60)
+# A shopper who misremembers gets four tries (tau-bench shoppers try up to four e-mail addresses); the
+# fifth failure brings a 30 s pause that doubles with each further one, and the offer of a person.
+CONVERSATION_POLICY = AttemptPolicy(free_failures=5, base_lock_s=30, max_lock_s=15 * 60)
 ACCOUNT_POLICY = AttemptPolicy(free_failures=5, base_lock_s=15 * 60, max_lock_s=24 * 3600)
 HANDOFF_AFTER_FAILURES = 5  # then a person verifies the shopper

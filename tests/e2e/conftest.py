@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.sql.attempts import AttemptBase
+from bot.adapters.sql.conversations import ChatBase
 from bot.adapters.sql.store import SqlCommerceStore
 from tests.conftest import ROOT, TAU_STORE
 from tests.serving import served
@@ -96,6 +98,9 @@ def stack(tmp_path_factory):
     seeded = SqlCommerceStore(f"sqlite:///{stack.template}")
     seeded.create_schema()
     seeded.seed_from_store_dir(TAU_STORE)
+    # The other tables sharing the database (attempt counts, conversations), so a reset keeps them.
+    for base in (AttemptBase, ChatBase):
+        base.metadata.create_all(seeded.engine)
     seeded.close()
     shutil.copy(stack.template, stack.live)
     # The project's own credentials.yml and endpoints.yml, filled from the environment as in `make run`.

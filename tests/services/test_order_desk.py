@@ -238,7 +238,7 @@ def test_one_identity_per_message(store, text):
 def test_wrong_zips_lock_the_conversation_then_a_person(store):
     clock = Clock()
     desk = OrderDesk(store, clock=clock)
-    replies = [desk.understand(state(), f"Olivia Ito, zip {90000 + i}", "customer_id", "conv-guess") for i in range(3)]
+    replies = [desk.understand(state(), f"Noah Brown, zip {90000 + i}", "customer_id", "conv-guess") for i in range(5)]
     assert all(r.updates == {"customer_id": None} for r in replies)
     right = desk.understand(state(), "Olivia Ito, zip 80218", "customer_id", "conv-guess")
     assert right.updates == {"customer_id": None} and "For your security" in right.messages[0].text
