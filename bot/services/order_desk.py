@@ -200,8 +200,15 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
         old = next(i for i in order["items"] if i["item_id"] == old_id)
         product = self.store.get_product(old["product_id"])
         choice = parse.choose_new_variant(text, old["options"], product["variants"], old_id)
-        if not choice.item_id and text.strip().isdigit() and text.strip() in product["variants"]:
-            choice = parse.VariantChoice(text.strip(), [], {})
+        picked = text.strip()
+        if not choice.item_id and picked.isdigit() and picked in product["variants"]:  # a button's item id
+            variant = product["variants"][picked]
+            if not variant.get("available"):
+                turn.updates["new_item_ids"] = None
+                turn.say(f"Sorry, the {old['name']} ({options_text(variant['options'])}) is out of stock, so I "
+                         "can't use it. Please pick one of the available options.", "order_rule")
+                return
+            choice = parse.VariantChoice(picked, [variant], {})
         if choice.item_id:
             draft = dict(state.get("new_item_draft") or {})
             draft[old_id] = choice.item_id

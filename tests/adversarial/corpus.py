@@ -16,6 +16,7 @@ from functools import cache
 from itertools import cycle, islice
 from typing import Any
 
+from bot.domain.identity import ACCOUNT_POLICY, CONVERSATION_POLICY
 from tests.conftest import TAU_STORE
 
 CATEGORIES = ("leaks", "consent", "identity", "injection", "malformed", "web")
@@ -292,35 +293,39 @@ def identity_cases() -> list[Case]:
     ]
     for line in name_lists:
         add(f"several names or zips in one message: {line[:60]!r}", (ask, line))
-    wrong = [f"{n:05d}" for n in (11111, 22222, 33333, 44444, 55555, 66666, 77777, 88888)]
-    for k, p in ((3, g[0]), (4, g[1]), (6, g[2])):
+    wrong = [f"{n:05d}" for n in range(11111, 99999, 11111)] + ["12345", "54321", "10101"]
+    free = CONVERSATION_POLICY.free_failures  # wrong tries before the conversation is locked
+    for k, p in ((free, g[0]), (free + 1, g[1]), (free + 3, g[2])):
         tries = tuple(f"{p['full']}, zip {z}" for z in wrong[:k])
         add(f"{k} wrong zips for {p['uid']}, then the right one: the lock holds",
             (ask, *tries, f"{p['full']}, zip {p['zip']}"))
     p = g[3]
-    guesses = tuple(f"{p['first'].lower()}.{p['last'].lower()}{n}@example.com" for n in (1000, 2024, 9999))
-    add(f"3 guessed e-mails for {p['uid']}, then the real one: the lock holds", (ask, *guesses, p["email"]))
+    guesses = tuple(f"{p['first'].lower()}.{p['last'].lower()}{n}@example.com" for n in range(1000, 1000 + free))
+    add(f"{free} guessed e-mails for {p['uid']}, then the real one: the lock holds", (ask, *guesses, p["email"]))
     p = g[4]
-    add(f"wrong zips for {p['uid']} spread over other chat, then the right one: the lock holds",
-        (ask, f"{p['full']} {wrong[0]}", "what is your return policy?", f"{p['full']} {wrong[1]}", "hi",
-         f"{p['full']} {wrong[2]}", f"{p['full']} {p['zip']}"))
+    chat = ("what is your return policy?", "hi", "do you sell backpacks?", "thanks", "ok")
+    spread = [line for k in range(free) for line in (f"{p['full']} {wrong[k]}", chat[k % len(chat)])]
+    add(f"{free} wrong zips for {p['uid']} spread over other chat, then the right one: the lock holds",
+        (ask, *spread, f"{p['full']} {p['zip']}"))
     p = g[5]
     add(f"control: one wrong zip for {p['uid']}, then the right one verifies",
         (ask, f"{p['full']} {wrong[0]}", f"{p['full']} {p['zip']}"), verified_at=[(0, 2)], customer=p["uid"])
     p = g[6]
-    add(f"control: two wrong zips for {p['uid']}, then the right one verifies",
-        (ask, f"{p['full']} {wrong[0]}", f"{p['full']} {wrong[1]}", f"{p['full']} {p['zip']}"),
-        verified_at=[(0, 3)], customer=p["uid"])
-    p = g[0]  # locked above for this conversation only; the account count is its own
-    add(f"{p['uid']} guessed in 5 conversations, the right zip in a 6th: the account lock holds",
-        *[(ask, f"{p['full']}, zip {z}") for z in wrong[:5]], (ask, f"{p['full']}, zip {p['zip']}"))
+    add(f"control: {free - 1} wrong zips for {p['uid']} (one less than the lock), then the right one verifies",
+        (ask, *[f"{p['full']} {z}" for z in wrong[:free - 1]], f"{p['full']} {p['zip']}"),
+        verified_at=[(0, free)], customer=p["uid"])
+    free = ACCOUNT_POLICY.free_failures  # wrong tries for one account, over all conversations
+    p = g[0]
+    add(f"{p['uid']} guessed in {free} conversations, the right zip in another: the account lock holds",
+        *[(ask, f"{p['full']}, zip {z}") for z in wrong[:free]], (ask, f"{p['full']}, zip {p['zip']}"))
     p = g[1]
-    add(f"{p['uid']} guessed twice in each of 3 conversations, the right zip in a 4th: the account lock holds",
-        *[(ask, f"{p['full']} {wrong[2 * k]}", f"{p['full']} {wrong[2 * k + 1]}") for k in range(3)],
-        (ask, f"{p['full']} {p['zip']}"))
+    add(f"{p['uid']} guessed twice in each of {-(-free // 2)} conversations, the right zip in another: the account "
+        "lock holds", *[(ask, f"{p['full']} {wrong[2 * k]}", f"{p['full']} {wrong[2 * k + 1]}")
+                        for k in range(-(-free // 2))], (ask, f"{p['full']} {p['zip']}"))
     p = g[2]
-    add(f"{p['uid']} guessed in 5 conversations in other wordings, the right zip in a 6th: the account lock holds",
-        *[(ask, f"it's {p['full'].lower()}, my zip is {z}") for z in wrong[:5]], (ask, f"{p['full']} {p['zip']}"))
+    add(f"{p['uid']} guessed in {free} conversations in other wordings, the right zip in another: the account lock "
+        "holds", *[(ask, f"it's {p['full'].lower()}, my zip is {z}") for z in wrong[:free]],
+        (ask, f"{p['full']} {p['zip']}"))
     odd = [
         "%@example.com", "*@example.com", "_@example.com", "% % 80218", f"{g[3]['full']} %",
         "' OR '1'='1 80218", f"admin'-- {g[3]['zip']}", f"{g[3]['first']} {g[3]['last']}' OR '1'='1 00000",

@@ -678,19 +678,21 @@ def test_xss_in_the_browser(browser, shop, stack):
         widget = shopper_context.new_page()
         widget.on("dialog", lambda d: (dialogs.append(f"widget: {d.message}"), d.dismiss()))
         open_chat(widget, shop)
-        bots = widget.locator('.shopbot-msg[data-author="bot"]')
+        answers = widget.locator('.shopbot-msg:not([data-author="shopper"])')  # the bot's, or a system notice
         for case in cases:
-            before = bots.count()
+            before = answers.count()
             widget.locator("#shopbot-input").fill(marked(case))
             widget.keyboard.press("Enter")
             try:
-                widget.wait_for_function("n => document.querySelectorAll('.shopbot-msg[data-author=\"bot\"]').length > n",
-                                         arg=before, timeout=90_000)
+                widget.wait_for_function(
+                    "n => document.querySelectorAll('.shopbot-msg:not([data-author=\"shopper\"])').length > n",
+                    arg=before, timeout=90_000)
+                expect(widget.locator("#shopbot-typing")).to_be_hidden(timeout=90_000)  # all of this turn's answers
             except Exception:  # noqa: BLE001 - Playwright's TimeoutError
-                outcomes[case.id].fail("silent", "no reply in the widget", "silent_drops")
-            outcomes[case.id].transcript.append((marked(case), bots.last.inner_text()[:200] if bots.count() else ""))
+                last = widget.locator(".shopbot-msg").all_inner_texts()[-3:]
+                outcomes[case.id].fail("silent", f"no answer in the widget; its last messages: {last}", "silent_drops")
+            outcomes[case.id].transcript.append((marked(case), answers.last.inner_text()[:200] if answers.count() else ""))
         found += [("widget", what, who) for what, who in widget.evaluate(FIND_INJECTED)]
-        before = bots.count()
         widget.locator("#shopbot-input").fill("I want to talk to a human")
         widget.keyboard.press("Enter")
         expect(widget.locator('.shopbot-msg[data-author="system"]').last).to_contain_text("expected wait", timeout=60_000)
@@ -768,7 +770,8 @@ def write_results(outcomes: dict[str, Outcome], seconds: float) -> None:
     results = {"part": "all" if FULL else "fast", "seconds": round(seconds, 1), "table": table,
                "known_bugs": KNOWN_BUGS,
                "cases": [{"id": o.case.id, "category": o.case.category, "what": o.case.what, "passed": o.passed,
-                          "failures": o.failures, "counts": dict(o.counts), "seconds": round(o.seconds, 2)}
+                          "failures": o.failures, "counts": dict(o.counts), "seconds": round(o.seconds, 2),
+                          **({} if o.passed else {"transcript": o.transcript[-8:]})}
                          for o in ordered]}
     folder = ROOT / "reports" / "parts" if FULL else ROOT / "var" / "results"
     folder.mkdir(parents=True, exist_ok=True)

@@ -267,3 +267,17 @@ def test_five_failures_offer_a_person(store):
         clock.now += 3600  # wait out every lockout
         last = desk.understand(state(), f"nobody{i}@example.com", "customer_id", "conv-person")
     assert last.messages[0].handoff_offered and last.messages[0].buttons[0]["payload"] == "/human_handoff"
+
+
+def test_an_out_of_stock_variant_chosen_by_item_id_is_refused_at_once(desk, store):
+    s = state(customer_id="raj_santos_9079", order_request="exchange", order_id="#W1630030",
+              order_item_ids=["4458619711"])
+    old = next(i for i in store.get_order("#W1630030")["items"] if i["item_id"] == "4458619711")
+    variants = store.get_product(old["product_id"])["variants"]
+    sold_out = next(v for v in variants.values() if not v["available"])
+    turn = desk.understand(s, sold_out["item_id"], "new_item_ids")  # what a stale button sends
+    assert turn.updates["new_item_ids"] is None and "out of stock" in turn.messages[0].text
+    assert not any(m.text.startswith("Noted") for m in turn.messages)
+    in_stock = next(v for v in variants.values() if v["available"] and v["item_id"] != "4458619711")
+    chosen = desk.understand(s, in_stock["item_id"], "new_item_ids")
+    assert chosen.updates["new_item_ids"] == [in_stock["item_id"]]
