@@ -15,6 +15,7 @@ from statistics import mean
 
 from bot.container import Container
 from bot.domain.grounding import check_grounding
+from bot.domain.prompts import EXAMPLE_TEXTS
 from bot.services.phrasing import Phrased, Phraser
 from eval.questions import Question, states
 
@@ -53,7 +54,8 @@ class Outcome:
 
     def unsupported(self, names: list[str], checked: bool = True) -> list[str]:
         text = _VERSION_COUNTS.sub("versions", self.reply if checked else self.draft)
-        return check_grounding(text, [self.question.source], names).unsupported
+        # The prompt's few-shot examples count as unsupported too: a reply repeating them is not grounded.
+        return check_grounding(text, [self.question.source], names, forbidden=EXAMPLE_TEXTS).unsupported
 
 
 def answer(container: EvalContainer, question: Question) -> Outcome:
