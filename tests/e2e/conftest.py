@@ -2,12 +2,14 @@
 store, started once per test session, spoken to over the REST channel like any scripted client."""
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -126,6 +128,25 @@ def say(message: str, sender: str = "e2e") -> list[dict]:
     with urllib.request.urlopen(request, timeout=120) as response:
         assert response.status == 200
         return json.loads(response.read())
+
+
+def run_async(scenario, *args):
+    """Run an async scenario (e.g. a socket.io shopper) to completion in a thread with its own event loop:
+    Playwright's sync API keeps a loop running in the main thread, so async tests can't share it."""
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(scenario(*args))
+        except BaseException as error:  # re-raised in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def texts(messages: list[dict]) -> str:

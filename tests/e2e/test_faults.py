@@ -10,7 +10,7 @@ import pytest
 
 from bot.adapters.sql.conversations import SqlConversationStore
 
-from tests.e2e.conftest import kinds, say, texts
+from tests.e2e.conftest import kinds, run_async, say, texts
 from tests.web.test_chat_api import Shopper
 
 OLIVIA_EMAIL = "olivia.ito5204@example.com"
@@ -41,8 +41,11 @@ def test_a_dead_action_server_gets_an_apology_and_the_conversation_goes_on(resta
     assert "delivered" in again and "verify who you are" not in again  # still verified
 
 
-async def test_a_dead_rasa_loses_nothing_and_the_order_request_resumes(restarts, shop):
-    stack = restarts
+def test_a_dead_rasa_loses_nothing_and_the_order_request_resumes(restarts, shop):
+    run_async(dead_rasa_scenario, restarts, shop)
+
+
+async def dead_rasa_scenario(stack, shop):
     shopper = Shopper(shop)
     session_id = await shopper.open()
 

@@ -102,3 +102,9 @@ def _listening_addresses(port: int) -> set[str]:
 def test_rasa_and_the_action_server_listen_on_loopback_only(stack, port):
     addresses = _listening_addresses(port)
     assert addresses and addresses <= {"0100007F", "00000000000000000000000001000000"}, addresses
+
+
+def test_rasas_own_socketio_channel_is_not_served(stack):
+    """The web app is the widget's only door (it checks origins); Rasa's socket.io accepted any origin."""
+    status, _ = call("GET", f"{RASA}/socket.io/?EIO=4&transport=polling", None, {"Origin": "http://evil.example"})
+    assert status == 404

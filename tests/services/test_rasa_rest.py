@@ -1,0 +1,45 @@
+"""The web app's client of Rasa: it sends the internal token, and an empty, malformed or missing
+answer becomes a polite apology (the widget showed nothing when Rasa answered [])."""
+from __future__ import annotations
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.adapters.rasa_rest import UNAVAILABLE, RasaRestAssistant
+from tests.serving import free_port, served
+
+
+def fake_rasa(answer):
+    seen: list[str] = []
+
+    async def webhook(request: Request):
+        seen.append(request.headers.get("authorization", ""))
+        return answer if isinstance(answer, Response) else JSONResponse(answer)
+
+    return Starlette(routes=[Route("/webhooks/rest/webhook", webhook, methods=["POST"])]), seen
+
+
+async def test_the_token_is_sent_and_replies_are_merged():
+    app, seen = fake_rasa([{"recipient_id": "s", "text": "Hello!"},
+                           {"recipient_id": "s", "custom": {"shopbot": {"kind": "greet"}}}])
+    with served(app) as url:
+        replies = await RasaRestAssistant(url, "secret").reply("s", "hi")
+    assert seen == ["Bearer secret"]
+    assert replies == [{"text": "Hello!", "buttons": [], "metadata": {"kind": "greet"}}]
+
+
+@pytest.mark.parametrize("answer", [[], {"not": "a list"}, ["junk", 5], Response("oops", status_code=500),
+                                    Response("<html>", media_type="text/html")])
+async def test_no_usable_answer_becomes_an_apology(answer):
+    app, _ = fake_rasa(answer)
+    with served(app) as url:
+        replies = await RasaRestAssistant(url, "secret").reply("s", "hi")
+    assert [r["text"] for r in replies] == [UNAVAILABLE] and replies[0]["metadata"]["kind"] == "unavailable"
+
+
+async def test_a_dead_rasa_becomes_an_apology():
+    replies = await RasaRestAssistant(f"http://127.0.0.1:{free_port()}", "secret").reply("s", "hi")
+    assert [r["text"] for r in replies] == [UNAVAILABLE]
