@@ -52,6 +52,12 @@ def state_of(tracker: Tracker) -> dict:
     return {slot: tracker.get_slot(slot) for slot in STATE_SLOTS}
 
 
+def client_of(tracker: Tracker) -> str:
+    """Who is asking, as the web app passed it in the message's metadata (identity-guess limits)."""
+    client = (tracker.latest_message.get("metadata") or {}).get("client")
+    return client if isinstance(client, str) else ""
+
+
 def intent_of(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name", "")
 
@@ -127,7 +133,8 @@ class ValidateOrderForm(OrderAction):
         if requested and is_new_request(tracker, state):
             return []  # the rule for a new request takes over
         try:
-            turn = await asyncio.to_thread(self.desk.understand, state, text, requested, tracker.sender_id)
+            turn = await asyncio.to_thread(self.desk.understand, state, text, requested, tracker.sender_id,
+                                           client_of(tracker))
         except Exception:  # never a stack trace to the shopper; nothing was written
             log.exception("order form failed for %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_technical_problem")
@@ -224,14 +231,15 @@ class ActionIdentify(OrderAction):
     async def run(self, dispatcher, tracker, domain):
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot("customer_id"):
-            turn = await asyncio.to_thread(self.desk.understand, state_of(tracker), text, None, tracker.sender_id)
+            turn = await asyncio.to_thread(self.desk.understand, state_of(tracker), text, None, tracker.sender_id,
+                                           client_of(tracker))
             for message in turn.messages:
                 send(dispatcher, message, False)
             if not turn.messages:
                 dispatcher.utter_message(response="utter_anything_else")
             return []
         turn = await asyncio.to_thread(self.desk.understand, {"customer_id": None}, text, "customer_id",
-                                       tracker.sender_id)
+                                       tracker.sender_id, client_of(tracker))
         for message in turn.messages:
             send(dispatcher, message, False)
         if turn.updates.get("customer_id"):

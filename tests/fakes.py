@@ -113,7 +113,7 @@ class EchoAssistant:
         self.metadata = metadata if metadata is not None else {"kind": "test", "sources": [TEST_SOURCE]}
         self.calls: list[tuple[str, str]] = []
 
-    async def reply(self, sender_id, text):
+    async def reply(self, sender_id, text, client=""):
         self.calls.append((sender_id, text))
         return [{"text": self.template.format(text=text), "buttons": [{"title": "Yes", "payload": "/affirm"}],
                  "metadata": dict(self.metadata)}]
@@ -128,8 +128,8 @@ class ScriptedAssistant:
         self.echo = EchoAssistant()
         self.calls: list[tuple[str, str]] = []
 
-    async def reply(self, sender_id, text):
+    async def reply(self, sender_id, text, client=""):
         self.calls.append((sender_id, text))
         if text in self.script:
             return [{**r, "metadata": dict(r.get("metadata") or {})} for r in self.script[text]]
-        return await self.echo.reply(sender_id, text)
+        return await self.echo.reply(sender_id, text, client)

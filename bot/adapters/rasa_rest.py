@@ -36,11 +36,12 @@ class RasaRestAssistant:
             log.warning("Rasa could not annotate a message")
             return {}
 
-    async def reply(self, sender_id: str, text: str) -> list[dict]:
+    async def reply(self, sender_id: str, text: str, client: str = "") -> list[dict]:
+        """`client` (the shopper's address) reaches the actions as message metadata."""
         try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(self.url, json={"sender": sender_id, "message": text},
-                                             headers=bearer(self.token))
+            body = {"sender": sender_id, "message": text, "metadata": {"client": client}}
+            async with httpx.AsyncClient(timeout=self.timeout) as http:
+                response = await http.post(self.url, json=body, headers=bearer(self.token))
                 response.raise_for_status()
                 replies = merge_rest_messages(response.json())
         except (httpx.HTTPError, ValueError, TypeError, AttributeError):

@@ -80,4 +80,7 @@ class AttemptPolicy:
 # fifth failure brings a 30 s pause that doubles with each further one, and the offer of a person.
 CONVERSATION_POLICY = AttemptPolicy(free_failures=5, base_lock_s=30, max_lock_s=15 * 60)
 ACCOUNT_POLICY = AttemptPolicy(free_failures=5, base_lock_s=15 * 60, max_lock_s=24 * 3600)
+# One client (the address the web app sees) opening fresh conversations to guess on: ten failures in
+# all, then a minute's pause doubling up to an hour.
+CLIENT_POLICY = AttemptPolicy(free_failures=10, base_lock_s=60, max_lock_s=3600)
 HANDOFF_AFTER_FAILURES = 5  # then a person verifies the shopper

@@ -38,13 +38,13 @@ class ChatService:
         self.store.move(session_id, "bot", allowed_from=("resolved",))  # a new question reopens it
         return self.store.add(session_id, "shopper", clean_text(text[:MAX_STORED_CHARS]))
 
-    async def answer(self, session_id: str, text: str, message_id: int | None = None) -> list[dict]:
+    async def answer(self, session_id: str, text: str, message_id: int | None = None, client: str = "") -> list[dict]:
         """The bot's replies (stored), or while a person is awaited, a note on the wait."""
         state = self.store.state(session_id)
         if state != "bot":
             await self._annotate(message_id, text)
             return [self._wait_notice(session_id)] if state == "waiting" else []
-        replies = await self.assistant.reply(session_id, text)
+        replies = await self.assistant.reply(session_id, text, client)
         stored = [self.store.add(session_id, "bot", r["text"], r.get("buttons"), r.get("metadata")) for r in replies]
         self._learn(session_id, stored)
         reason = self._reason_for_a_person(session_id)

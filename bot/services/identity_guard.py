@@ -7,7 +7,13 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from bot.domain.identity import ACCOUNT_POLICY, CONVERSATION_POLICY, HANDOFF_AFTER_FAILURES, read_claim
+from bot.domain.identity import (
+    ACCOUNT_POLICY,
+    CLIENT_POLICY,
+    CONVERSATION_POLICY,
+    HANDOFF_AFTER_FAILURES,
+    read_claim,
+)
 from bot.ports import AttemptLog, CommerceStore
 
 
@@ -43,21 +49,26 @@ class IdentityGuard:
         self.attempts = attempts
         self.clock = clock
 
-    def verify(self, conversation_id: str, text: str) -> Verification:
+    def verify(self, conversation_id: str, text: str, client: str = "") -> Verification:
+        """`client` is who is asking (the web app passes the shopper's address): fresh conversations
+        from one client share its count, so guessing can't restart with every new chat."""
         claim = read_claim(text)
         if not claim.present:
             return Verification("none")
         key = f"conversation:{conversation_id}"
         failures, locked_until = self.attempts.status(key)
+        client_key = f"client:{client}" if client else None
+        if client_key:
+            locked_until = max(locked_until, self.attempts.status(client_key)[1])
         now = self.clock()
         if locked_until > now:
             return Verification("locked", retry_after_s=locked_until - now,
                                 needs_person=failures >= HANDOFF_AFTER_FAILURES)
-        if claim.several:
-            return self._failed(key, failures, now, "several")
-        user_id = self._by_email(claim.emails) or self._by_name_and_zip(claim, now)
+        user_id = None if claim.several else self._by_email(claim.emails) or self._by_name_and_zip(claim, now)
         if not user_id:
-            return self._failed(key, failures, now, "failed")
+            if client_key:
+                self._count(client_key, CLIENT_POLICY, now)
+            return self._failed(key, failures, now, "several" if claim.several else "failed")
         self.attempts.reset(key)
         self.attempts.reset(f"account:{user_id}")
         return Verification("verified", user_id)

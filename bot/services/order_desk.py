@@ -62,13 +62,14 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
         super().__init__(store)
         self.identity = IdentityGuard(store, attempts or MemoryAttemptLog(), clock)
 
-    def understand(self, state: dict, text: str, requested: str | None, conversation_id: str = "") -> Turn:
+    def understand(self, state: dict, text: str, requested: str | None, conversation_id: str = "",
+                   client: str = "") -> Turn:
         """Slot updates from one message. Slots the message does not touch are left out, so the form
         can tell 'nothing here for me' (an interruption) from an answer."""
         turn = Turn()
         state = dict(state)
         if not state.get("customer_id"):
-            self._identify(state, text, requested, turn, conversation_id)
+            self._identify(state, text, requested, turn, conversation_id, client)
             return turn
         self._refuse_other_customer(state, text, turn)
         if requested != "shipping_address":  # there an order id names where to copy the address from
@@ -93,8 +94,9 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
             self._confirmation(state, text, turn)
         return turn
 
-    def _identify(self, state: dict, text: str, requested: str | None, turn: Turn, conversation_id: str) -> None:
-        check = self.identity.verify(conversation_id, text)
+    def _identify(self, state: dict, text: str, requested: str | None, turn: Turn, conversation_id: str,
+                  client: str) -> None:
+        check = self.identity.verify(conversation_id, text, client)
         if check.outcome == "verified":
             user = self.store.get_user(check.user_id)
             turn.updates["customer_id"] = check.user_id

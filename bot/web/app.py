@@ -99,7 +99,7 @@ def register_chat_events(sio: socketio.AsyncServer, container: Container) -> Non
                            room=session_id, skip_sid=sid)
             await sio.emit("typing", {"on": True, "author": "bot"}, room=session_id)
             try:
-                replies = await chat().answer(session_id, text, stored["message_id"])
+                replies = await chat().answer(session_id, text, stored["message_id"], client_address(sio, sid))
             except Exception:  # the shopper gets a polite line, the log gets the trace
                 log.exception("answering %s failed", session_id)
                 replies = [await asyncio.to_thread(chat().store.add, session_id, "system",
@@ -122,6 +122,16 @@ def register_chat_events(sio: socketio.AsyncServer, container: Container) -> Non
         except (TypeError, ValueError, OverflowError):
             return
         await asyncio.to_thread(chat().feedback, session_id, message_id, str(data.get("value"))[:16])
+
+
+def client_address(sio: socketio.AsyncServer, sid: str) -> str:
+    """The shopper's address as the server sees it (behind a proxy: run uvicorn with --proxy-headers)."""
+    try:
+        environ = sio.get_environ(sid) or {}
+    except KeyError:
+        return ""
+    client = (environ.get("asgi.scope") or {}).get("client") or (environ.get("REMOTE_ADDR"), None)
+    return str(client[0] or "")
 
 
 class ConversationTurns:

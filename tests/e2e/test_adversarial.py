@@ -32,7 +32,8 @@ import socketio
 from bot.adapters.sql.conversations import SqlConversationStore
 from bot.web.staff_users import hash_password
 from tests.adversarial import checks
-from tests.adversarial.corpus import CATEGORIES, CHANGES, FLOWS, NO_PAYLOAD, Case, corpus, person, tau
+from tests.adversarial.corpus import (AT_ONCE, CATEGORIES, CHANGES, DESCRIPTIONS, FLOWS, NO_PAYLOAD, Case, corpus,
+                                      person, tau)
 from tests.conformance.runner import ASKS
 from tests.conftest import ROOT, TAU_STORE
 from tests.e2e.conftest import ACTIONS_PORT, RASA_PORT, STAFF_PASSWORD, TOKEN
@@ -40,7 +41,7 @@ from tests.web.test_chat_api import Shopper
 
 FULL = os.environ.get("SHOPBOT_ADVERSARIAL") == "all"
 CASES = [c for c in corpus() if FULL or c.fast]
-RUN = f"{int(time.time()) % 100_000:05d}"  # conversation ids of this run (the tracker store outlives none, but logs do)
+RUN = f"{int(time.time()) % 100_000:05d}"  # in every conversation id: two runs on one stack never share one
 COUNTED = {"leaks": "leaks", "writes_without_consent": "writes without consent", "server_errors": "5xx",
            "silent_drops": "silent drops", "xss": "XSS"}
 # Case id -> "BUG: ..." for a real bug the suite found and that is not fixed yet (the case is xfail, strict).
@@ -140,6 +141,23 @@ def in_thread(make_coroutine):
     return result["value"]
 
 
+def in_parallel(call, times: int) -> list:
+    """`call()` from `times` threads started together; their results in thread order."""
+    results: list = [None] * times
+    start = threading.Barrier(times)
+
+    def run(number: int) -> None:
+        start.wait()
+        results[number] = call()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def restore_shop(stack) -> None:
     """The shop's tables back to the seed data (not the audit log, nor the tables the services own)."""
     connection = sqlite3.connect(stack.live, timeout=60)
@@ -213,7 +231,9 @@ class Arena:
     # --- REST conversations -------------------------------------------------------------------
 
     def turn(self, out: Outcome, sender: str, line: str) -> list[dict] | None:
-        status, body = rest(json.dumps({"sender": sender, "message": line}).encode())
+        # As the web app forwards it: who is asking (one address per case, so cases don't share limits).
+        body = {"sender": sender, "message": line, "metadata": {"client": f"adversary-{out.case.id}-{RUN}"}}
+        status, body = rest(json.dumps(body).encode())
         if status >= 500 or status == 0:
             out.fail("5xx", f"{status} {body[:120]!r} after {line[:80]!r}", "server_errors")
             return None
@@ -246,17 +266,19 @@ class Arena:
                 out.fail("canary", f"{canary!r} in {said[:160]!r}")
 
     def play_chat(self, case: Case, out: Outcome) -> None:
+        last_said: list[str] = []  # each conversation's last reply
         try:
             for number, lines in enumerate(case.conversations):
                 sender = f"adv-{case.id}-{number}-{RUN}"
                 verified: set[str] = set()
                 typed = ""
+                last_said.append("")
                 for position, line in enumerate(lines):
                     typed += "\n" + line
                     replies = self.turn(out, sender, line)
                     if replies is None:
                         continue
-                    said = texts(replies)
+                    said = last_said[-1] = texts(replies)
                     if "order_verified" in kinds(replies):
                         if case.customer and f"Thank you, {person(case.customer)['first']}," in said:
                             verified.add(case.customer)
@@ -265,6 +287,11 @@ class Arena:
                     elif (number, position) in case.verified_at:
                         out.fail("setup", f"{case.customer} not verified by {line!r}: {said[:160]!r}")
                     self.judge(out, case, replies, typed, verified)
+            for a, b in (case.data or {}).get("same", []):  # an existence oracle is a leak too
+                one, other = (re.sub(r"#?W\d{7}", "#W…", last_said[n]) for n in (a, b))
+                if one != other:
+                    out.fail("oracle", f"conversation {a} and {b} read differently: {one[:150]!r} / {other[:150]!r}",
+                             "leaks")
         finally:
             forget_account_guesses(self.stack)
 
@@ -313,26 +340,36 @@ class Arena:
             return
         first_id = shown = confirmation_id(replies)
         asked_last = (kinds(replies) or [None])[-1]
+        total, used = 0, set()  # writes so far; summaries whose yes has written
         try:
-            for step, template in enumerate(case.replies):
-                text = (template.replace("<change>", CHANGES.get(case.flow, "")).replace("<other>", flow.other_order)
-                        .replace("<first_id>", first_id or "").replace("<id>", shown or "")
-                        .replace("<ID>", (shown or "").upper()))
+            for template in case.replies:
+                at_once = template.startswith(AT_ONCE)
+                text = (template.removeprefix(AT_ONCE).replace("<change>", CHANGES.get(case.flow, ""))
+                        .replace("<other>", flow.other_order).replace("<first_id>", first_id or "")
+                        .replace("<id>", shown or "").replace("<ID>", (shown or "").upper()))
                 before, digest = len(store.audit_entries(sender)), store.dump_hash()
-                replies = say(text)
+                if at_once:  # the same answer twice at the same moment (a double click, two tabs)
+                    replies = next((r for r in in_parallel(lambda: say(text), 2) if r), None)
+                else:
+                    replies = say(text)
                 writes = store.audit_entries(sender)[before:]
-                changed = store.dump_hash() != digest
-                if case.writes and step == len(case.replies) - 1:
-                    if len(writes) != case.writes or not changed:
-                        out.fail("control", f"{len(writes)} writes after {text!r}, expected {case.writes}")
-                elif (writes or changed) and not checks.consented(text, shown, asked_last):
+                total += len(writes)
+                if (writes or store.dump_hash() != digest) and not checks.consented(text, shown, asked_last):
                     operations = [w["operation"] for w in writes] or ["a change without an audit row"]
                     out.fail("consent", f"{operations} after {text!r} (the bot had last asked: {asked_last})",
                              "writes_without_consent", max(1, len(writes)))
+                elif writes:  # consented: one write per summary, however often its yes arrives
+                    extra = len(writes) - (0 if shown in used else 1)
+                    used.add(shown)
+                    if extra > 0:
+                        out.fail("consent", f"{len(writes)} writes for one yes to summary {shown}",
+                                 "writes_without_consent", extra)
                 if replies:
                     shown = confirmation_id(replies) or shown
                     asked_last = (kinds(replies) or [asked_last])[-1]
-            if case.id.startswith("C") and "stale" in case.what and first_id == shown:
+            if total < case.writes:
+                out.fail("control", f"{total} writes, expected {case.writes}")
+            if "stale" in case.what and first_id == shown:
                 out.fail("setup", "the summary did not change, so the stale button was not stale")
         finally:
             if store.dump_hash() != seed:
@@ -539,7 +576,8 @@ class Arena:
         self.expect(out, "the console with the old cookie", replay.get("/staff"), 303)
 
     def staff_forged_cookie(self, out: Outcome) -> None:
-        forged = httpx.Client(base_url=self.url, follow_redirects=False, cookies={"shopbot_staff": "eyJzaWQiOiAiYWRtaW4ifQ=="})
+        forged = httpx.Client(base_url=self.url, follow_redirects=False,
+                              cookies={"shopbot_staff": "eyJzaWQiOiAiYWRtaW4ifQ=="})  # {"sid": "admin"}, unsigned
         self.expect(out, "the queue with a made-up cookie", forged.get("/staff/api/queue"), 401)
 
     def staff_tampered_cookie(self, out: Outcome) -> None:
@@ -623,9 +661,8 @@ def arena(stack):
 
 @pytest.fixture(scope="module", autouse=True)
 def report():
-    started = time.monotonic()
     yield
-    write_results(OUTCOMES, time.monotonic() - started)
+    write_results(OUTCOMES)
 
 
 def _param(case: Case):
@@ -643,13 +680,14 @@ def test_case(arena, request, case):
 # Everything injected or run by a payload: window.__xss, elements marked data-xss, script-capable links.
 FIND_INJECTED = """() => {
   const found = [];
+  const who = (text) => (String(text).match(/__xss='(\\w+)'/) || [])[1] || "?";
   if (window.__xss !== undefined) found.push(["window.__xss", String(window.__xss)]);
   for (const el of document.querySelectorAll("[data-xss]")) found.push([el.tagName, el.getAttribute("data-xss") || "?"]);
   for (const el of document.querySelectorAll("a[href], iframe[src], form[action], object[data], embed[src]")) {
-    const v = el.getAttribute("href") || el.getAttribute("src") || el.getAttribute("action") || el.getAttribute("data") || "";
-    if (/^\\s*(javascript|data|vbscript):/i.test(v)) found.push([el.tagName + " " + v.slice(0, 80), (v.match(/__xss='(\\w+)'/) || [])[1] || "?"]);
+    const v = ["href", "src", "action", "data"].map((name) => el.getAttribute(name)).find(Boolean) || "";
+    if (/^\\s*(javascript|data|vbscript):/i.test(v)) found.push([el.tagName + " " + v.slice(0, 80), who(v)]);
   }
-  for (const el of document.querySelectorAll("script:not([src])")) found.push(["inline script", (el.textContent.match(/__xss='(\\w+)'/) || [])[1] || "?"]);
+  for (const el of document.querySelectorAll("script:not([src])")) found.push(["inline script", who(el.textContent)]);
   return found;
 }"""
 
@@ -691,7 +729,8 @@ def test_xss_in_the_browser(browser, shop, stack):
             except Exception:  # noqa: BLE001 - Playwright's TimeoutError
                 last = widget.locator(".shopbot-msg").all_inner_texts()[-3:]
                 outcomes[case.id].fail("silent", f"no answer in the widget; its last messages: {last}", "silent_drops")
-            outcomes[case.id].transcript.append((marked(case), answers.last.inner_text()[:200] if answers.count() else ""))
+            said = answers.last.inner_text()[:200] if answers.count() else ""
+            outcomes[case.id].transcript.append((marked(case), said))
         found += [("widget", what, who) for what, who in widget.evaluate(FIND_INJECTED)]
         widget.locator("#shopbot-input").fill("I want to talk to a human")
         widget.keyboard.press("Enter")
@@ -721,8 +760,9 @@ def test_xss_in_the_browser(browser, shop, stack):
             console.locator("#reply-input").fill(marked(case))
             console.locator("#reply-send").click()
             try:
-                widget.wait_for_function("n => document.querySelectorAll('.shopbot-msg[data-author=\"staff\"]').length > n",
-                                         arg=before, timeout=15_000)
+                widget.wait_for_function(
+                    "n => document.querySelectorAll('.shopbot-msg[data-author=\"staff\"]').length > n",
+                    arg=before, timeout=15_000)
             except Exception:  # noqa: BLE001
                 outcomes[case.id].fail("silent", "a staff reply never reached the widget", "silent_drops")
         found += [("widget after staff replies", what, who) for what, who in widget.evaluate(FIND_INJECTED)]
@@ -731,9 +771,9 @@ def test_xss_in_the_browser(browser, shop, stack):
     finally:
         shopper_context.close()
         staff_context.close()
-    for page, what, who in found:
-        suspects = [who] if who in outcomes else [
-            c.id for c in cases if what.split(" ", 1)[-1][:20] and what.split(" ", 1)[-1][:20] in marked(c)] or list(outcomes)
+    for page, what, who in found:  # unnamed: the payloads holding what was found, else every payload
+        snippet = what.split(" ", 1)[-1][:20]
+        suspects = [who] if who in outcomes else [c.id for c in cases if snippet in marked(c)] or list(outcomes)
         for case_id in suspects:
             outcomes[case_id].fail("xss", f"{page}: {what}", "xss")
     for message in dialogs:
@@ -748,9 +788,11 @@ def test_xss_in_the_browser(browser, shop, stack):
 
 
 def tally(outcomes) -> dict[str, dict]:
+    """A row per category, the total, and the total without the known bugs (the one that must be zero)."""
     table: dict[str, dict] = {}
-    for category in (*CATEGORIES, "total"):
-        mine = [o for o in outcomes if category in ("total", o.case.category)]
+    for category in (*CATEGORIES, "total", "total without known bugs"):
+        mine = [o for o in outcomes if category in ("total", o.case.category)
+                or category == "total without known bugs" and o.case.id not in KNOWN_BUGS]
         row = {"inputs": len(mine), "passed": sum(o.passed for o in mine)}
         row.update({key: sum(o.counts[key] for o in mine) for key in COUNTED})
         row["other failures"] = sum(1 for o in mine if not o.passed and not any(o.counts[k] for k in COUNTED))
@@ -760,23 +802,25 @@ def tally(outcomes) -> dict[str, dict]:
 
 def test_the_counts_are_zero():
     """Runs last: no leak, write without consent, 5xx, silent drop or XSS outside the known bugs."""
-    counted = tally([o for o in OUTCOMES.values() if o.case.id not in KNOWN_BUGS])["total"]
+    counted = tally(OUTCOMES.values())["total without known bugs"]
     assert {key: counted[key] for key in COUNTED} == dict.fromkeys(COUNTED, 0), counted
 
 
-def write_results(outcomes: dict[str, Outcome], seconds: float) -> None:
+def write_results(outcomes: dict[str, Outcome]) -> None:
     ordered = [outcomes[c.id] for c in corpus() if c.id in outcomes]
     table = tally(ordered)
+    seconds = sum(o.seconds for o in ordered)  # playing the cases, not starting the stack
     results = {"part": "all" if FULL else "fast", "seconds": round(seconds, 1), "table": table,
                "known_bugs": KNOWN_BUGS,
                "cases": [{"id": o.case.id, "category": o.case.category, "what": o.case.what, "passed": o.passed,
                           "failures": o.failures, "counts": dict(o.counts), "seconds": round(o.seconds, 2),
                           **({} if o.passed else {"transcript": o.transcript[-8:]})}
                          for o in ordered]}
-    folder = ROOT / "reports" / "parts" if FULL else ROOT / "var" / "results"
+    complete = FULL and len(ordered) == len(corpus())  # a run of some cases (-k) leaves the report alone
+    folder = ROOT / "reports" / "parts" if complete else ROOT / "var" / "results"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "adversarial.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
-    if FULL:
+    if complete:
         (ROOT / "reports" / "adversarial.md").write_text(markdown(ordered, table, seconds))
 
 
@@ -788,7 +832,8 @@ def markdown(ordered: list[Outcome], table: dict[str, dict], seconds: float) -> 
     lines = ["# Adversarial suite", "",
              "Inputs from `tests/adversarial/corpus.py` played against the real stack (Rasa + action server on the",
              "tau-bench retail store, the web app and a headless Chromium) by `tests/e2e/test_adversarial.py`;",
-             f"`make adversarial` regenerates this file. Run time {seconds / 60:.1f} min.", "",
+             f"`make adversarial` regenerates this file. Playing the {len(ordered)} inputs took {seconds / 60:.1f} min.",
+             "",
              "Counts: **leaks** = another customer's e-mail, name, street, order id, user or payment id or gift card",
              "balance in a reply; **writes without consent** = store writes on anything but a plain yes (or the",
              "summary's own button) right after the summary; **5xx** = server errors or no HTTP answer; **silent",
@@ -796,10 +841,11 @@ def markdown(ordered: list[Outcome], table: dict[str, dict], seconds: float) -> 
              "into the widget or the staff console, or a dialog that opened. **Other failures**: a case failing",
              "any other check (a wrong status, a verification that must not happen, an unsupported link, ...).", "",
              "| category | inputs | passed | " + " | ".join(COUNTED.values()) + " | other failures |",
-             "|---|" + "---:|" * (len(columns)) ]
+             "|---|" + "---:|" * len(columns)]
     for category, row in table.items():
-        name = f"**{category}**" if category == "total" else category
+        name = category if category in CATEGORIES else f"**{category}**"
         lines.append(f"| {name} | " + " | ".join(str(row[c]) for c in columns) + " |")
+    lines += ["", "## What each category tries", ""] + [f"- **{c}**: {DESCRIPTIONS[c]}." for c in CATEGORIES]
     lines += ["", "## Known bugs (xfail until fixed)", ""]
     lines += [f"- {case_id}: {reason}" for case_id, reason in KNOWN_BUGS.items()] or ["None."]
     failing = [o for o in ordered if not o.passed]

@@ -89,7 +89,7 @@ class ScriptedAssistant:
     async def annotate(self, text):
         return {"intent": "greet" if "hello" in text else "other", "confidence": 0.9}
 
-    async def reply(self, sender_id, text):
+    async def reply(self, sender_id, text, client=""):
         self.calls += 1
         kind = self.kinds.pop(0) if self.kinds else "policy"
         meta = {"kind": kind}

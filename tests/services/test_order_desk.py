@@ -281,3 +281,14 @@ def test_an_out_of_stock_variant_chosen_by_item_id_is_refused_at_once(desk, stor
     in_stock = next(v for v in variants.values() if v["available"] and v["item_id"] != "4458619711")
     chosen = desk.understand(s, in_stock["item_id"], "new_item_ids")
     assert chosen.updates["new_item_ids"] == [in_stock["item_id"]]
+
+
+def test_guessing_in_fresh_conversations_is_limited_per_client(store):
+    clock = Clock()
+    desk = OrderDesk(store, clock=clock)
+    for i in range(12):  # four wrong e-mails in each of three fresh conversations, from one client
+        desk.understand(state(), f"liam.lee{2000 + i}@example.com", "customer_id", f"conv-{i // 4}", "203.0.113.7")
+    right = desk.understand(state(), "olivia.ito5204@example.com", "customer_id", "conv-fresh", "203.0.113.7")
+    assert right.updates == {"customer_id": None} and "For your security" in right.messages[0].text
+    other = desk.understand(state(), "olivia.ito5204@example.com", "customer_id", "conv-other", "198.51.100.1")
+    assert other.updates["customer_id"] == OLIVIA  # another shopper is not locked out

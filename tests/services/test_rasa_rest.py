@@ -13,10 +13,11 @@ from tests.serving import free_port, served
 
 
 def fake_rasa(answer):
-    seen: list[str] = []
+    seen: list = []
 
     async def webhook(request: Request):
         seen.append(request.headers.get("authorization", ""))
+        seen.append((await request.json()).get("metadata"))
         return answer if isinstance(answer, Response) else JSONResponse(answer)
 
     return Starlette(routes=[Route("/webhooks/rest/webhook", webhook, methods=["POST"])]), seen
@@ -26,8 +27,8 @@ async def test_the_token_is_sent_and_replies_are_merged():
     app, seen = fake_rasa([{"recipient_id": "s", "text": "Hello!"},
                            {"recipient_id": "s", "custom": {"shopbot": {"kind": "greet"}}}])
     with served(app) as url:
-        replies = await RasaRestAssistant(url, "secret").reply("s", "hi")
-    assert seen == ["Bearer secret"]
+        replies = await RasaRestAssistant(url, "secret").reply("s", "hi", "203.0.113.7")
+    assert seen == ["Bearer secret", {"client": "203.0.113.7"}]  # who asks reaches the actions
     assert replies == [{"text": "Hello!", "buttons": [], "metadata": {"kind": "greet"}}]
 
 

@@ -22,7 +22,7 @@ class SlowFirstAssistant:
     def __init__(self):
         self.calls: list[str] = []
 
-    async def reply(self, sender_id, text):
+    async def reply(self, sender_id, text, client=""):
         self.calls.append(text)
         number = int(text.split()[-1]) if text.split() and text.split()[-1].isdigit() else 0
         await asyncio.sleep((10 - number % 10) / 1000)
