@@ -3,9 +3,9 @@ action server process (and a restart) sees the same counts."""
 from __future__ import annotations
 
 from sqlalchemy import Float, Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.adapters.sql.store import create_sql_engine
+from bot.adapters.sql.store import SchemaSessions
 
 
 class AttemptBase(DeclarativeBase):
@@ -23,14 +23,7 @@ class FailedAttempts(AttemptBase):
 class SqlAttemptLog:
     def __init__(self, url: str):
         self.url = url
-        self._sessions: sessionmaker[Session] | None = None
-
-    def _session(self) -> Session:
-        if self._sessions is None:
-            engine = create_sql_engine(self.url)
-            AttemptBase.metadata.create_all(engine)
-            self._sessions = sessionmaker(engine, expire_on_commit=False)
-        return self._sessions()
+        self._session = SchemaSessions(url, AttemptBase.metadata)
 
     def status(self, key: str) -> tuple[int, float]:
         """(failures so far, locked until) for a key; (0, 0) when it never failed."""

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.adapters.sql.store import create_sql_engine
+from bot.adapters.sql.store import SchemaSessions
 
 AUTHORS = ("shopper", "bot", "staff", "system")
 
@@ -81,14 +81,7 @@ class Message(ChatBase):
 class SqlConversationStore:
     def __init__(self, url: str):
         self.url = url
-        self._sessions: sessionmaker[Session] | None = None
-
-    def _session(self) -> Session:
-        if self._sessions is None:
-            engine = create_sql_engine(self.url)
-            ChatBase.metadata.create_all(engine)
-            self._sessions = sessionmaker(engine, expire_on_commit=False)
-        return self._sessions()
+        self._session = SchemaSessions(url, ChatBase.metadata)
 
     def ensure(self, conversation_id: str) -> bool:
         """Create the conversation if new; True when it was created."""

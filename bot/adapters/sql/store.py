@@ -194,6 +194,22 @@ def canonical_hash(data: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class SchemaSessions:
+    """Sessions on a database whose tables (one declarative base's) are created on first use."""
+
+    def __init__(self, url: str, metadata):
+        self.url = url
+        self.metadata = metadata
+        self._factory: sessionmaker[Session] | None = None
+
+    def __call__(self) -> Session:
+        if self._factory is None:
+            engine = create_sql_engine(self.url)
+            self.metadata.create_all(engine)
+            self._factory = sessionmaker(engine, expire_on_commit=False)
+        return self._factory()
+
+
 def create_sql_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
