@@ -68,7 +68,9 @@ BITEXT ?= ../shared/datasets/bitext_customer_support
 eval: train  # everything below -> reports/eval.md + plots (about 25 min); parts in reports/parts/
 	@$(RASA_PY) eval/intents.py --bitext $(BITEXT) --model models --out reports
 	@$(RASA_PY) eval/cross_validation.py --folds 3 --out reports
-	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) --out reports
+	@$(RASA) train nlu --config eval/diet_config.yml --nlu data/nlu --out var/eval/diet --fixed-model-name diet --quiet
+	@$(RASA_PY) eval/nlu_candidates.py --bitext $(BITEXT) --diet-model var/eval/diet/diet.tar.gz --out reports
+	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) --heldout knowledge/leaf_and_kettle --out reports
 	@$(RASA) test core --stories tests/test_stories.yml --model models --out var/eval/stories >/dev/null
 	@$(MAKE) --no-print-directory conformance
 	@$(PY) -m eval.dialogues --story-results var/eval/stories --conformance reports/parts/conformance.json --out reports

@@ -1,7 +1,9 @@
 """Shared plumbing for every shop action: lazy services, input screening, sending answers."""
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -42,7 +44,7 @@ class ShopAction(ServiceAction, ABC):
         """The reply to send and the events (slot sets) to return."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        text = tracker.latest_message.get("text") or ""
+        text = shopper_text(tracker)
         problem = screen_message(text, self.services.settings.max_message_chars)
         if problem:
             log.warning("input screened (%s): %d chars, sender %s", problem.reason, len(text), tracker.sender_id)
@@ -51,9 +53,12 @@ class ShopAction(ServiceAction, ABC):
             return [SlotSet("handoff_offered", answer.handoff_offered)]
         from actions.orders import redirect_to_order_form  # late: orders imports this module
 
-        redirect = redirect_to_order_form(tracker)
+        redirect = await asyncio.to_thread(redirect_to_order_form, tracker, lambda: self.services.orders)
         if redirect:
-            return redirect
+            events, messages = redirect
+            for message in messages:  # "I've found your account" when an earlier message said who they are
+                send(dispatcher, message, False)
+            return events
         try:
             answer, events = await self.answer(tracker, text)
         except Exception:  # never a stack trace to the shopper; the log keeps it
@@ -61,7 +66,7 @@ class ShopAction(ServiceAction, ABC):
             dispatcher.utter_message(response="utter_technical_problem")
             return []
         send(dispatcher, answer, self.services.settings.citations_visible)
-        events = [*events, SlotSet("handoff_offered", answer.handoff_offered)]
+        events = [*events, SlotSet("handoff_offered", answer.handoff_offered), SlotSet("clarified_text", None)]
         follow = await self.follow_up(tracker, answer)
         if follow:
             send(dispatcher, follow[0], self.services.settings.citations_visible)
@@ -76,6 +81,16 @@ class ShopAction(ServiceAction, ABC):
 def send(dispatcher: CollectingDispatcher, answer: Answer, citations: bool) -> None:
     text = with_citation(answer.text, answer.sources) if citations else answer.text
     dispatcher.utter_message(text=text, buttons=answer.buttons or None, json_message={"shopbot": answer.metadata()})
+
+
+def shopper_text(tracker: Tracker) -> str:
+    """What the shopper asked: after a clarifying question, their button ("/policy_shipping") stands for the
+    message they typed before it, which the answer needs."""
+    text = tracker.latest_message.get("text") or ""
+    clarified = tracker.get_slot("clarified_text")
+    if clarified and re.fullmatch(r"/[a-z_]+", text.strip()):
+        return clarified
+    return text
 
 
 def entity_hints(tracker: Tracker) -> list[str]:

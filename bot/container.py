@@ -78,6 +78,12 @@ class Container:
                                 self.settings.retrieval_k)
 
     @cached_property
+    def support(self):
+        from bot.services.support import SupportAnswers
+
+        return SupportAnswers(self.knowledge)
+
+    @cached_property
     def orders(self):
         from bot.adapters.sql.attempts import SqlAttemptLog
         from bot.services.order_desk import OrderDesk

@@ -9,6 +9,7 @@ or a number the model made up both count.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from statistics import mean
@@ -30,8 +31,8 @@ class RecordingPhraser(Phraser):
 
     last: Phrased | None = None
 
-    def phrase(self, task, question, facts, max_facts=3) -> Phrased:
-        self.last = super().phrase(task, question, facts, max_facts)
+    def phrase(self, task, question, facts, max_facts=3, **options) -> Phrased:
+        self.last = super().phrase(task, question, facts, max_facts, **options)
         return self.last
 
 
@@ -48,6 +49,8 @@ class Outcome:
     reply: str  # what the shopper gets (grounding check on)
     draft: str  # what the shopper would get with the check off
     grounding: str  # llm / replaced / composed / "" (no phrasing involved)
+    declined: bool = False  # the bot said it does not know (and offered a person)
+    seconds: float = 0.0
 
     def correct(self, checked: bool = True) -> bool:
         return states(self.reply if checked else self.draft, self.question)
@@ -61,6 +64,7 @@ class Outcome:
 def answer(container: EvalContainer, question: Question) -> Outcome:
     phraser = container.phraser
     phraser.last = None
+    started = time.perf_counter()
     if question.route == "fact":
         reply = container.products.fact_answer(question.intent, question.text)
     elif question.route == "describe":
@@ -69,7 +73,8 @@ def answer(container: EvalContainer, question: Question) -> Outcome:
         reply = container.knowledge.policy(question.text, question.intent)
     phrased = phraser.last
     draft = (phrased.draft if phrased else "") or reply.text  # no model text: the composed reply either way
-    return Outcome(question, reply.text, draft, phrased.grounding if phrased else "")
+    return Outcome(question, reply.text, draft, phrased.grounding if phrased else "", reply.kind == "unknown",
+                   time.perf_counter() - started)
 
 
 def summarise(outcomes: list[Outcome], names: list[str]) -> dict:
@@ -90,6 +95,31 @@ def summarise(outcomes: list[Outcome], names: list[str]) -> dict:
     for o in outcomes:
         counts[o.grounding or "none"] = counts.get(o.grounding or "none", 0) + 1
     out["grounding_outcomes"] = counts
+    out.update(honesty(outcomes))
     out["wrong"] = [{"question": o.question.text, "expected": list(o.question.expect), "reply": o.reply[:300]}
                     for o in graded if not o.correct()][:8]
     return out
+
+
+def honesty(outcomes: list[Outcome]) -> dict:
+    """Policy questions: answered right, "don't know", and confidently wrong (an answer that misses the
+    fact asked for, or any answer to a question the store's pages do not answer), kept apart."""
+    policy = [o for o in outcomes if o.question.route == "policy"]
+    answerable = [o for o in policy if o.question.answerable and o.question.expect]
+    unanswerable = [o for o in policy if not o.question.answerable]
+    if not policy:
+        return {}
+    wrong = [o for o in answerable if not o.declined and not o.correct()] + [o for o in unanswerable if not o.declined]
+    share = (lambda part, whole: len(part) / len(whole) if whole else None)
+    times = sorted(o.seconds for o in policy)
+    return {
+        "policy_answerable": len(answerable),
+        "policy_unanswerable": len(unanswerable),
+        "dont_know_rate": share([o for o in answerable if o.declined], answerable),
+        "answered_wrong_rate": share([o for o in answerable if not o.declined and not o.correct()], answerable),
+        "unanswerable_declined_rate": share([o for o in unanswerable if o.declined], unanswerable),
+        "confident_wrong_rate": share(wrong, answerable + unanswerable),
+        "p95_seconds": times[min(len(times) - 1, int(0.95 * len(times)))] if times else None,
+        "confident_wrong": [{"question": o.question.text, "expected": list(o.question.expect), "reply": o.reply[:200]}
+                            for o in wrong[:8]],
+    }

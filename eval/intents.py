@@ -103,6 +103,33 @@ def _plot(matrix, labels: list[str], path: Path) -> None:
     plt.close(fig)
 
 
+def heldout_examples(path: Path, limit: int | None) -> list[tuple[str, str]]:
+    """The frozen held-out paraphrases (never trained on); a stratified-enough sample under --limit."""
+    examples = yaml.safe_load(path.read_text())["examples"]
+    rows = [(text, intent) for intent, texts in examples.items() for text in texts]
+    if limit and limit < len(rows):
+        rows = random.Random(42).sample(rows, limit)
+    return rows
+
+
+def heldout_scores(rows: list[tuple[str, str]], predicted: list[str]) -> dict:
+    from sklearn.metrics import f1_score
+
+    gold = [intent for _, intent in rows]
+    misses = Counter((g, p) for g, p in zip(gold, predicted) if g != p).most_common(5)
+    return {"n": len(gold), "accuracy": sum(g == p for g, p in zip(gold, predicted)) / max(1, len(gold)),
+            "macro_f1": f1_score(gold, predicted, labels=sorted(set(gold)), average="macro", zero_division=0),
+            "confusions": [[g, p, n] for (g, p), n in misses]}
+
+
+def heldout_lines(part: dict) -> str:
+    return "\n".join([
+        "", "## Frozen held-out paraphrases", "",
+        f"{part['n']} shopper messages written once for evaluation by someone who never saw the training data "
+        f"(`eval/heldout/intents.yml`): accuracy **{part['accuracy']:.1%}**, macro-F1 **{part['macro_f1']:.3f}**.",
+        "Most frequent confusions: " + "; ".join(f"{g} -> {p} ({n})" for g, p, n in part["confusions"]), ""])
+
+
 def latest_model(models: Path) -> Path:
     found = sorted(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not found:
@@ -117,6 +144,7 @@ def main() -> None:
     parser.add_argument("--mapping", type=Path, default=Path(__file__).with_name("bitext_intents.yml"))
     parser.add_argument("--out", type=Path, default=Path("reports"))
     parser.add_argument("--limit", type=int, default=None, help="a random sample of this many utterances")
+    parser.add_argument("--heldout", type=Path, default=Path(__file__).with_name("heldout") / "intents.yml")
     args = parser.parse_args()
     mapping = yaml.safe_load(args.mapping.read_text())
     examples = load_examples(args.bitext, mapping, args.limit)
@@ -126,6 +154,10 @@ def main() -> None:
     seconds = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
     text, summary = report([gold for _, gold in examples], predicted, args.out, seconds, model)
+    if args.heldout.exists():
+        heldout = heldout_examples(args.heldout, args.limit)
+        summary["heldout"] = heldout_scores(heldout, asyncio.run(predict(model, [t for t, _ in heldout])))
+        text += heldout_lines(summary["heldout"])
     (args.out / "intents.md").write_text(text)
     (args.out / "parts").mkdir(exist_ok=True)
     (args.out / "parts" / "intents.json").write_text(json.dumps(summary, indent=2))

@@ -35,6 +35,7 @@ class Question:
     expect: tuple[str, ...] = ()  # what a correct answer states (case-insensitive substrings)
     forbid: tuple[str, ...] = ()  # what a correct answer must not state
     source: str = ""  # the shop's own data on the subject: a reply may state nothing beyond it
+    answerable: bool = True  # False: the shop's pages do not answer it; the right reply is "don't know"
 
     @property
     def kind(self) -> str:
@@ -96,6 +97,9 @@ def policy_questions(store: StoreData, question_file: Path) -> list[Question]:
     for entry in spec["policy"]:
         out += _worded(f"policy:{entry['id']}", list(entry["questions"]), route="policy", intent=entry["intent"],
                        gold_phrase=entry["gold"], expect=tuple(entry["expect"]), source=source)
+    for entry in spec.get("unanswerable", []):
+        out += _worded(f"unanswerable:{entry['id']}", list(entry["questions"]), route="policy",
+                       intent=entry["intent"], source=source, answerable=False)
     return out
 
 

@@ -12,7 +12,13 @@ import platform
 from datetime import datetime, timezone
 from pathlib import Path
 
-MODES = {"select": "select (default: model picks opener + facts)", "free": "free (model writes the text)"}
+MODES = {"select": "select (default: the model picks an opener, and the facts of product answers; policy answers "
+                   "quote the ranked passages)", "free": "free (model writes the text)",
+         "off": "off (no LLM: the ranked facts alone)"}
+
+
+def store_label(part: dict) -> str:
+    return f"{part['store']} (held-out)" if part.get("held_out") else part["store"]
 
 
 def pct(value: float | None) -> str:
@@ -34,13 +40,41 @@ def intents_section(part: dict | None) -> list[str]:
         return lines + ["Not run.", ""]
     weakest = lowest(part["f1"], 3)
     return lines + [
-        f"{part['n']} utterances of a third-party dataset, never trained on, mapped to our intents by "
-        "`eval/bitext_intents.yml` (intents we have no flow for count as out of scope).", "",
+        f"{part['n']} utterances of a third-party dataset, never trained on, mapped by "
+        "`eval/bitext_intents.yml` to the intent whose flow serves each of its 27 request types.", "",
         f"- Accuracy **{pct(part['accuracy'])}**, macro-F1 **{part['macro_f1']:.3f}**, out of scope recognised "
         f"**{pct(part['out_of_scope_recall'])}**, {part['ms_per_utterance']:.0f} ms per utterance.",
         "- Weakest intents (F1): " + ", ".join(f"{k} {v:.2f}" for k, v in weakest) + ".",
         "- Most frequent confusions: " + "; ".join(f"{g} → {p} ({n})" for g, p, n in part["confusions"][:3]) + ".",
-        "", "Per-intent table: [intents.md](intents.md). ![Bitext confusion matrix](intent_confusion.png)", ""]
+        "", "Per-intent table: [intents.md](intents.md). ![Bitext confusion matrix](intent_confusion.png)", "",
+        *heldout_lines(part.get("heldout"))]
+
+
+def heldout_lines(part: dict | None) -> list[str]:
+    if not part:
+        return []
+    return ["### Frozen held-out paraphrases", "",
+            f"{part['n']} shopper messages written once, before tuning, by someone who never saw the training data "
+            f"(`eval/heldout/intents.yml`, never trained on): accuracy **{pct(part['accuracy'])}**, macro-F1 "
+            f"**{part['macro_f1']:.3f}**. Most frequent confusions: "
+            + "; ".join(f"{g} → {p} ({n})" for g, p, n in part["confusions"][:3]) + ".", ""]
+
+
+def candidates_section(rows: list | None) -> list[str]:
+    lines = ["## Intent classifiers measured side by side", ""]
+    if not rows:
+        return lines + ["Not run (`make eval` runs eval/nlu_candidates.py).", ""]
+    lines += ["Same training data, same test sets (`eval/nlu_candidates.py`). DIET is Rasa's default classifier "
+              "on sparse word and character features; the others classify MiniLM sentence vectors.", "",
+              "| candidate | CV accuracy | CV macro-F1 | held-out accuracy | held-out macro-F1 | Bitext accuracy | Bitext macro-F1 |",
+              "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        cells = [row["candidate"]]
+        for key in ("cv", "held-out", "Bitext"):
+            got = row.get(key)
+            cells += [pct(got["accuracy"]), f"{got['macro_f1']:.3f}"] if got else ["n/a", "n/a"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines + [""]
 
 
 def cross_validation_section(part: dict | None) -> list[str]:
@@ -62,16 +96,20 @@ def retrieval_section(parts: list[dict]) -> list[str]:
              "Questions derived from each store (`eval/questions.py`): for every product a description "
              "question and a price/stock question about one variant, and hand-written policy questions from "
              "the policy pages (`eval/questions/<store>.yml`), each worded three ways (canonical + 2 "
-             "paraphrases). A hit is the product's chunk, or a policy chunk containing the passage that "
-             "answers. *raw*: the question alone over every chunk; *bot*: the query the answer services send "
-             "(policy topic prefix + policy chunks only; product chunks only).", "",
+             "paraphrases). A hit is the product's chunk, or a policy text containing the passage that "
+             "answers. *raw*: the question alone over every chunk; *chunks*: the policy query before issue 11 "
+             "(topic prefix, policy chunks of up to 800 characters); *bot*: what the answer services do "
+             "(products: product chunks; policies: answer-sized passages ranked by the fused score of "
+             "`bot/knowledge/ranking.py`, so a hit needs the very sentence, list or table row that answers). "
+             "The held-out store's pages and questions were written once and frozen before any tuning; "
+             "questions a store's pages do not answer are left out here.", "",
              "| store | query | questions | recall@1 | recall@3 | recall@5 | MRR@10 |", "|---|---|---|---|---|---|---|"]
     for part in parts:
-        for form in ("raw", "bot"):
+        for form in ("raw", "chunks", "bot"):
             for key in ("all", "product/canonical", "product/paraphrase", "policy/canonical", "policy/paraphrase"):
-                s = part["retrieval"][form].get(key)
+                s = part["retrieval"].get(form, {}).get(key)
                 if s:
-                    lines.append(f"| {part['store']} | {form} {key} | {s['n']} | {pct(s['recall@1'])} | "
+                    lines.append(f"| {store_label(part)} | {form} {key} | {s['n']} | {pct(s['recall@1'])} | "
                                  f"{pct(s['recall@3'])} | {pct(s['recall@5'])} | {s['mrr']:.3f} |")
     lines += ["", "![Retrieval recall@k](eval_retrieval.png)", ""]
     for part in parts:
@@ -99,12 +137,13 @@ def answers_section(parts: list[dict]) -> list[str]:
                     continue
                 w, wo = s["with_check"], s["without_check"]
                 graded = f" of {s['n_graded']}" if s["n_graded"] else ""
-                lines.append(f"| {part['store']} | {mode} | {route} | {s['n']} | {pct(w['fact_accuracy'])}{graded} | "
+                lines.append(f"| {store_label(part)} | {mode} | {route} | {s['n']} | {pct(w['fact_accuracy'])}{graded} | "
                              f"{pct(wo['fact_accuracy'])} | {pct(w['unsupported_rate'])} | {pct(wo['unsupported_rate'])} |")
     lines += ["", "![Grounded answers](eval_answers.png)", "",
               "Routes: *fact* = price/stock from the catalogue (no LLM); *describe* = product description "
               "(LLM); *policy* = policy question (retrieval + LLM). Modes: " +
               "; ".join(f"*{k}* = {v}" for k, v in MODES.items()) + ".", ""]
+    lines += policy_answers_lines(parts)
     for part in parts:
         for mode, result in part["answers"].items():
             examples = result["all"]["without_check"]["unsupported_examples"][:2]
@@ -115,6 +154,37 @@ def answers_section(parts: list[dict]) -> list[str]:
             for ex in wrong:
                 lines.append(f"- Missed fact ({part['store']}, {mode}): \"{ex['question']}\" expected "
                              f"{', '.join(ex['expected'])}; replied \"{ex['reply'][:160]}\"")
+    return lines + [""]
+
+
+def policy_answers_lines(parts: list[dict]) -> list[str]:
+    """Policy answers: right, "don't know" and confidently wrong kept apart, per store and mode."""
+    rows = [(part, mode, result["by_route"]["policy"]) for part in parts for mode, result in part["answers"].items()
+            if "policy" in result.get("by_route", {}) and "confident_wrong_rate" in result["by_route"]["policy"]]
+    if not rows:
+        return []
+    lines = ["### Policy answers: right, \"don't know\", confidently wrong", "",
+             "*Stated*: the reply states the fact asked for (answerable questions). *Wrong answer*: it answers "
+             "but misses that fact. *Don't know*: it says so and offers a person. *Unanswerable declined*: "
+             "questions the store's pages do not answer (price matching, loyalty points, pickup...), answered "
+             "with \"don't know\". *Confident wrong*: wrong answers plus answered unanswerable questions, "
+             "over all policy questions. *p95*: seconds per policy answer inside the action-server process "
+             "(`make bench` measures the REST turn).", "",
+             "| store | mode | stated | wrong answer | don't know | unanswerable declined | confident wrong | p95 s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for part, mode, s in rows:
+        lines.append(f"| {store_label(part)} | {mode} | {pct(s['with_check']['fact_accuracy'])} of {s['n_graded']} | "
+                     f"{pct(s['answered_wrong_rate'])} | {pct(s['dont_know_rate'])} | "
+                     f"{pct(s['unanswerable_declined_rate'])} of {s['policy_unanswerable']} | "
+                     f"{pct(s['confident_wrong_rate'])} | {s['p95_seconds']:.2f} |")
+    for part in parts:
+        answers = part["answers"]
+        if "select" in answers and "off" in answers:
+            on, off = (answers[m]["by_route"].get("policy", {}).get("with_check", {}).get("fact_accuracy")
+                       for m in ("select", "off"))
+            if on is not None and off is not None:
+                lines.append(f"- With and without the LLM ({store_label(part)}): policy facts stated {pct(on)} in "
+                             f"select mode vs {pct(off)} from the ranked facts alone.")
     return lines + [""]
 
 
@@ -214,20 +284,30 @@ def headline(parts: dict) -> list[str]:
     if i := parts.get("intents"):
         rows.append(f"| Bitext intents ({i['n']} utterances) | accuracy {pct(i['accuracy'])}, macro-F1 "
                     f"{i['macro_f1']:.3f}, out of scope recognised {pct(i['out_of_scope_recall'])} |")
+    if i and (h := i.get("heldout")):
+        rows.append(f"| Frozen held-out paraphrases ({h['n']}) | accuracy {pct(h['accuracy'])}, macro-F1 {h['macro_f1']:.3f} |")
     if cv := parts.get("cross_validation"):
         rows.append(f"| Rasa {cv['folds']}-fold cross-validation | accuracy {pct(cv['accuracy'])}, macro-F1 {cv['macro_f1']:.3f} |")
     for part in parts.get("knowledge", []):
         bot = part["retrieval"]["bot"]["all"]
-        rows.append(f"| Retrieval, {part['store']} ({bot['n']} questions) | recall@1 {pct(bot['recall@1'])}, "
+        rows.append(f"| Retrieval, {store_label(part)} ({bot['n']} questions) | recall@1 {pct(bot['recall@1'])}, "
                     f"recall@5 {pct(bot['recall@5'])}, MRR {bot['mrr']:.3f} |")
+        policy = part["retrieval"]["bot"].get("policy/paraphrase")
+        if policy:
+            rows.append(f"| Policy passage ranked first, {store_label(part)}, paraphrases ({policy['n']}) | "
+                        f"recall@1 {pct(policy['recall@1'])} (answering sentence, list or row; 800-character "
+                        f"chunks: {pct(part['retrieval'].get('chunks', {}).get('policy/paraphrase', {}).get('recall@1'))}) |")
         for mode, result in part["answers"].items():
             s, routes = result["all"], result["by_route"]
             accuracy = "; ".join(f"{label} stated {pct(routes[route]['with_check']['fact_accuracy'])}"
                                  for route, label in (("fact", "catalogue facts"), ("policy", "policy facts"))
                                  if route in routes)
-            rows.append(f"| Answers, {part['store']}, {mode} mode ({s['n']}) | {accuracy}; replies with unsupported "
+            policy = routes.get("policy", {})
+            honesty = (f"; confident wrong policy answers {pct(policy['confident_wrong_rate'])}"
+                       if policy.get("confident_wrong_rate") is not None else "")
+            rows.append(f"| Answers, {store_label(part)}, {mode} mode ({s['n']}) | {accuracy}; replies with unsupported "
                         f"claims {pct(s['with_check']['unsupported_rate'])} with the check, "
-                        f"{pct(s['without_check']['unsupported_rate'])} without |")
+                        f"{pct(s['without_check']['unsupported_rate'])} without{honesty} |")
     if d := parts.get("dialogues"):
         if d["stories"].get("available"):
             rows.append(f"| Rasa test stories | {d['stories']['passed']} of {d['stories']['stories']} pass |")
@@ -248,7 +328,8 @@ def render(parts: dict, out: Path) -> str:
              f"Generated by `make eval` on {when} ({platform.machine()}, {platform.python_version()}). Data nobody "
              "on this project wrote: Bitext utterances, the tau-bench retail store, its tasks.", ""]
     lines += headline(parts) + [""]
-    lines += intents_section(parts.get("intents")) + cross_validation_section(parts.get("cross_validation"))
+    lines += intents_section(parts.get("intents")) + candidates_section(parts.get("nlu_candidates")) \
+        + cross_validation_section(parts.get("cross_validation"))
     if knowledge:
         lines += retrieval_section(knowledge) + answers_section(knowledge)
     else:

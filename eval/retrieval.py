@@ -1,10 +1,12 @@
 """Retrieval quality on the store-derived question set: recall@k and MRR, for the raw query over every
-chunk and for the query the bot really sends (policy: topic prefix and policy chunks only; product:
-product chunks only)."""
+chunk, for the old policy query (topic prefix over policy chunks, `chunks`) and for what the bot really
+does (`bot`: policy questions go through the answer service's passage ranking; product questions search
+product chunks). Questions the store cannot answer are left out here."""
 from __future__ import annotations
 
 from collections import defaultdict
 from statistics import mean
+from typing import Callable
 
 from bot.ports import Passage, Retriever
 from bot.services.knowledge import TOPICS
@@ -17,7 +19,8 @@ KS = (1, 3, 5)
 def is_gold(passage: Passage, question: Question) -> bool:
     if question.gold_product:
         return passage.metadata.get("product_id") == question.gold_product
-    return squash(question.gold_phrase) in squash(passage.text)
+    gold = squash(question.gold_phrase)
+    return gold in squash(passage.text) or gold in squash(passage.metadata.get("raw", ""))
 
 
 def first_gold_rank(passages: list[Passage], question: Question) -> int | None:
@@ -41,15 +44,26 @@ def bot_query(question: Question) -> tuple[str, str]:
     return question.text, "product"
 
 
-def evaluate(retriever: Retriever, questions: list[Question]) -> dict:
-    """Scores overall and by kind x wording style, for both query forms; plus the misses."""
-    groups: dict[str, dict[str, list]] = {"raw": defaultdict(list), "bot": defaultdict(list)}
+PolicySearch = Callable[[str, "str | None"], list[Passage]]
+
+
+def evaluate(retriever: Retriever, questions: list[Question], policy_search: PolicySearch | None = None) -> dict:
+    """Scores overall and by kind x wording style, for each query form; plus the bot's misses.
+    `policy_search(question, intent)` is the answer service's own passage ranking."""
+    groups: dict[str, dict[str, list]] = {"raw": defaultdict(list), "chunks": defaultdict(list),
+                                          "bot": defaultdict(list)}
     misses = []
     for q in questions:
+        if not q.answerable:
+            continue
         raw_rank = first_gold_rank(retriever.search(q.text, k=DEPTH), q)
         text, doc_type = bot_query(q)
-        bot_rank = first_gold_rank(retriever.search(text, k=DEPTH, doc_type=doc_type), q)
-        for form, rank in (("raw", raw_rank), ("bot", bot_rank)):
+        chunk_rank = first_gold_rank(retriever.search(text, k=DEPTH, doc_type=doc_type), q)
+        bot_rank = chunk_rank
+        if q.kind == "policy" and policy_search is not None:
+            bot_rank = first_gold_rank(policy_search(q.text, q.intent)[:DEPTH], q)
+        forms = (("raw", raw_rank), ("bot", bot_rank)) + ((("chunks", chunk_rank),) if q.kind == "policy" else ())
+        for form, rank in forms:
             for key in ("all", q.kind, f"{q.kind}/{q.style}"):
                 groups[form][key].append(rank)
         if bot_rank != 1:

@@ -15,13 +15,17 @@ LLAMA_CPU_FLAGS="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=O
 stamp_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 build_rasa() {
-  local want; want=$(stamp_of requirements/rasa.lock.txt scripts/setup.sh)
+  local want; want=$(stamp_of requirements/rasa.lock.txt requirements/rasa-nlu.txt scripts/setup.sh)
   if [[ -f $RASA_VENV/.stamp && $(cat $RASA_VENV/.stamp) == "$want" ]]; then
     echo "setup: $RASA_VENV is up to date"; return; fi
   echo "setup: building $RASA_VENV (Rasa 3.6.21, pydantic v1)"
   rm -rf $RASA_VENV && $PY -m venv $RASA_VENV
   # Rasa 3.6 declares python<3.11; every pinned package has a 3.11 wheel (see ../shared/notes).
   $RASA_VENV/bin/pip install -q --no-deps --ignore-requires-python -r requirements/rasa.lock.txt
+  # The NLU's MiniLM encoder: CPU torch first (a plain install would pull a multi-GB CUDA build),
+  # then sentence-transformers pinned beside Rasa's numpy/protobuf/pydantic, all without dependencies.
+  $RASA_VENV/bin/pip install -q --no-deps torch==2.13.0
+  $RASA_VENV/bin/pip install -q --no-deps -r requirements/rasa-nlu.txt
   echo "$want" > $RASA_VENV/.stamp
 }
 

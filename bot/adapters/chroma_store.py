@@ -30,7 +30,8 @@ class ChromaRetriever:
         self._store = vector_store
 
     def search(self, query: str, k: int, doc_type: str | None = None) -> list[Passage]:
-        where = {"doc_type": doc_type} if doc_type else None
+        # no type named: chunks only (the answer-sized policy passages are searched by name)
+        where = {"doc_type": doc_type} if doc_type else {"doc_type": {"$in": ["product", "policy"]}}
         hits = self._store.similarity_search_with_score(query, k=k, filter=where)
         # Cosine distance in [0, 2] -> similarity in [-1, 1].
         return [Passage(doc.page_content, round(1.0 - dist, 4), dict(doc.metadata)) for doc, dist in hits]

@@ -106,9 +106,51 @@ def consent(text: str, shown_id: str | None) -> str:
         return "yes" if shown_id and button.group(1) == shown_id else "unclear"
     if stripped and _PLAIN_YES.match(stripped) and _HAS_AFFIRM.search(stripped) and len(stripped) <= 80:
         return "yes"
-    if stripped == "/deny" or _PLAIN_NO.match(stripped):
+    if stripped == "/deny" or _PLAIN_NO.match(stripped) or is_decline(stripped):
         return "no"
     return "unclear"
+
+
+# "no, that's not right", "that's wrong", "not what I asked for": a whole message that only rejects the
+# summary. It names nothing to change, so it declines (and writes nothing) rather than correcting.
+_REJECT_START = re.compile(r"^\W*(no|nope|nah|not|that'?s not|this is not|that is not|it'?s not|wrong|incorrect|"
+                           r"that'?s wrong|this is wrong)\b", re.I)
+_REJECT_WORDS = set(
+    "no nope nah not no, that that's thats this is isn't isnt it it's its wrong incorrect right correct quite "
+    "what i want wanted asked for meant mean all at sorry please thanks thank you the one ones summary order "
+    "totally completely definitely actually hmm um oh that's, don't do go ahead stop".split()
+)
+
+
+def is_decline(text: str) -> bool:
+    """A message made only of rejection words, starting with one: 'no, that's not right'."""
+    if not _REJECT_START.search(text):
+        return False
+    words = re.findall(r"[a-z']+", text.lower().replace("’", "'"))
+    return bool(words) and all(w in _REJECT_WORDS for w in words)
+
+
+# Leaving the conversation or the request: "ok thanks", "bye", "never mind", "forget it", "that's all".
+_CLOSING = re.compile(
+    r"^(?:(?:ok(?:ay)?|alright|all right|great|cool|fine|perfect|good|sure|no|nope|nah|well|oh|"
+    r"thanks?(?: you)?(?: so much| a lot| very much)?|thx|ty|cheers|many thanks|much appreciated|"
+    r"bye|good ?bye|see you|see ya|take care|have a (?:nice|good|great) (?:day|one|evening)|"
+    r"never ?mind|nevermind|forget (?:it|about it)|leave it|skip it|drop it|not now|maybe later|later|"
+    r"that'?s (?:all|it|everything)(?: for now)?|i'?m (?:done|good|fine)|all done|no more|nothing else|"
+    r"i'?ll (?:do it|come back|think about it) later|i changed my mind)(?:[\s,.!]+|$))+$", re.I)
+_LEAVING = re.compile(r"\b(thanks?|thx|ty|cheers|appreciated|bye|good ?bye|see you|never ?mind|nevermind|forget|"
+                      r"that'?s (all|it|everything)|done|later|nothing else|no more|changed my mind|not now|take care|"
+                      r"leave it|skip it|drop it)\b", re.I)
+
+
+THANKS = re.compile(r"\b(thanks?|thx|ty|cheers|appreciated?)\b", re.I)
+FAREWELL = re.compile(r"\b(bye|good ?bye|see (you|ya)|take care|have a (nice|good|great) (day|one|evening))\b", re.I)
+
+
+def is_closing(text: str) -> bool:
+    """A whole message that thanks, says goodbye or lets the request go (never one that asks or adds)."""
+    stripped = " ".join(text.strip().split())
+    return len(stripped) <= 80 and bool(_CLOSING.match(stripped)) and bool(_LEAVING.search(stripped))
 
 
 def is_explicit_yes(text: str) -> bool:
@@ -133,8 +175,14 @@ def wants_cheapest(text: str) -> bool:
     return bool(_CHEAPEST.search(text))
 
 
-def match_order_items(text: str, items: list[dict]) -> list[str]:
-    """Item ids of the order's items the message names (by product name, narrowed by options)."""
+def match_order_items(text: str, items: list[dict], options_alone: bool = False) -> list[str]:
+    """Item ids of the order's items the message names (by product name, narrowed by options).
+
+    Several items of one product ("three Wireless Earbuds") are told apart by the options that differ
+    between them: "the IPX7 one" names only the item whose water resistance is IPX7, never one whose
+    options contradict what was said. With `options_alone`, options without a product name ("only the
+    blue IPX7 one") can name items too, when they point at items of one product.
+    """
     if wants_all_items(text) and not _names_some(text, items):
         return [i["item_id"] for i in items]
     words = set(tokens(text))
@@ -143,13 +191,87 @@ def match_order_items(text: str, items: list[dict]) -> list[str]:
     if fully:  # "digital camera" names the Digital Camera, not every camera in the order
         heads = {tokens(i["name"])[-1] for i in fully}
         named = [i for i in named if i in fully or tokens(i["name"])[-1] not in heads]
+    if not named and options_alone:
+        return _by_options_alone(text, words, items)
     picked: list[str] = []
     for name in dict.fromkeys(i["name"] for i in named):
         same = [i for i in named if i["name"] == name]
-        narrowed = [i for i in same if _options_hit(i.get("options", {}), words, text)] if len(same) > 1 else same
-        for item in narrowed or same:
-            picked.append(item["item_id"])
+        picked += [i["item_id"] for i in narrow_by_options(same, words, text)]
     return picked
+
+
+def narrow_by_options(same: list[dict], words: set[str], raw: str) -> list[dict]:
+    """Items of one product the message's options point at: every item when no option tells them
+    apart, the best-matching ones without a contradicting option otherwise, none when all contradict."""
+    if len(same) < 2:
+        return same
+    said = _said_options(same, words, raw)
+    if not said:
+        return same
+    fits = [i for i in same if all(str(i.get("options", {}).get(n)) in vals for n, vals in said.items())]
+    if not fits:  # "the 6 hours IPX7 one" where there is none: ask again rather than guess
+        return []
+    best = max(sum(str(i["options"].get(n)) in vals for n, vals in said.items()) for i in fits)
+    return [i for i in fits if sum(str(i["options"].get(n)) in vals for n, vals in said.items()) == best]
+
+
+def _said_options(same: list[dict], words: set[str], raw: str) -> dict[str, set[str]]:
+    """Option name -> the values the message mentions, among values that differ between the items."""
+    values: dict[str, set[str]] = {}
+    for item in same:
+        for name, value in item.get("options", {}).items():
+            values.setdefault(name, set()).add(str(value))
+    said = {}
+    for name, vals in values.items():
+        if len(vals) < 2:
+            continue  # shared by every item ("blue" for three blue earbuds): tells nothing apart
+        hits = {v for v in vals if value_mentioned(v, words, raw)}
+        longest = {v for v in hits if not any(v != o and v.lower() in o.lower() for o in hits)}
+        if longest:
+            said[name] = longest
+    return said
+
+
+def _by_options_alone(text: str, words: set[str], items: list[dict]) -> list[str]:
+    scored = []
+    for item in items:
+        hits = sum(value_mentioned(str(v), words, text) for v in item.get("options", {}).values())
+        if hits:
+            scored.append((hits, item))
+    if not scored:
+        return []
+    top = max(h for h, _ in scored)
+    best = [i for h, i in scored if h == top]
+    if len({i["name"] for i in best}) != 1:
+        return []  # "the blue one" when a blue bottle and blue earbuds are in the order: ask
+    same = [i for i in items if i["name"] == best[0]["name"]]
+    narrowed = narrow_by_options(same, words, text)
+    return [i["item_id"] for i in narrowed] if len(narrowed) < len(same) or len(same) == 1 else []
+
+
+_ONLY = re.compile(r"\b(only|just|solely|nothing (else|but)|not the (others?|rest))\b", re.I)
+_DROP = re.compile(r"\b(remove|drop|take (out|off)|leave out|without|except|not|don'?t|do not|no longer|skip|keep)\b", re.I)
+
+
+def selection_change(text: str, items: list[dict], selected: list[str]) -> tuple[str, list[str]] | None:
+    """A correction of the chosen items at the confirmation: ('only', ids) for "only the blue IPX7 one",
+    ('remove', ids) for "not the bookshelf" / "remove the IPX4 ones", None when it names no chosen item."""
+    named = match_order_items(text, items, options_alone=True)
+    if not named or wants_more(text):
+        return None
+    if _ONLY.search(text):
+        return "only", named
+    chosen = [i for i in named if i in selected]
+    if chosen and _DROP.search(text[: _first_item_position(text, items)]):
+        return "remove", chosen
+    return None
+
+
+def _first_item_position(text: str, items: list[dict]) -> int:
+    low = text.lower()
+    spots = [low.find(t) for i in items for t in tokens(i["name"])[-1:] + [str(v).lower() for v in i["options"].values()]]
+    spots = [s for s in spots if s >= 0]
+    return min(spots) if spots else len(text)
 
 
 def _names_some(text: str, items: list[dict]) -> bool:
@@ -164,10 +286,6 @@ def _name_hit(name: str, words: set[str]) -> bool:
     head = name_tokens[-1] if name_tokens else ""
     joined = "".join(name_tokens)
     return head in words or joined in words
-
-
-def _options_hit(options: dict, words: set[str], raw: str) -> bool:
-    return any(value_mentioned(str(v), words, raw) for v in options.values())
 
 
 def value_mentioned(value: str, words: set[str], raw: str) -> bool:
@@ -293,3 +411,55 @@ def parse_address(text: str) -> dict | None:
         "address1": street, "address2": address2, "city": body[-1], "state": state_match.group(1),
         "country": country, "zip": zip_match.group(1),
     }
+
+
+# Questions about the shopper's own orders: which facts they ask for. The answer comes from the verified
+# customer's orders only (services/order_answers.py).
+_OWN = re.compile(
+    r"(?<![\w])#?\s?[Ww]\s?\d{7}(?!\d)|\b(this|that)\s+(order|package|parcel)\b|"
+    r"\b(my|our)\s+(\w+\s+){0,2}(orders?|purchases?|packages?|parcels?|deliver(y|ies)|"
+    r"refunds?|returns?|exchanges?|items?|shipments?|money|payments?|tracking)\b|\b(did|have|had|will|would|do)\s+(i|we)\s+"
+    r"(pay|paid|spend|spent|order|ordered|buy|bought|get|got|receive|be (charged|refunded|getting))\b|"
+    r"\b(i|we)\s+(paid|spent|ordered|bought|returned|was charged|got charged|get back|will get|'ll get)\b", re.I)
+_ASKS = re.compile(r"\?\s*$|^\s*(how|what|when|where|which|who|is|are|was|were|did|do|does|has|have|can|could|will|"
+                   r"would)\b|\b(tell me|let me know|i'?d like to know|i want to know|show me|give me|check)\b|"
+                   r"\b(need|want|get|send|download|e-?mail|copy of)\b[^.?!]*\b(invoice|receipt)", re.I)
+_RULES = re.compile(r"\b(policy|policies|rules?|allowed|possible|how (long|many times|do i|can i|does)|can i still|"
+                    r"may i|am i able)\b", re.I)
+_FACTS = {
+    "tracking": r"\b(track(ing)?|where is (it|my|the)|courier|carrier)\b",
+    "refund": r"\b(refund(s|ed)?|money back|get back|reimburse(d|ment)?)\b",
+    "total": r"\b(how much|total|cost|costs|price|prices|paid|pay|charged|spent|amount)\b",
+    "payment": r"\b(which|what) (card|payment( method)?|method)\b|\b(pa(y|id)|charged) (with|by|using|on)\b",
+    "address": r"\b(address|ship(ped|ping)? to|deliver(ed|y)? to|sent to)\b",
+    "status": r"\b(status|arrive[ds]?|delivered|shipped|when will|has it|is it|dispatched)\b",
+    "invoice": r"\b(invoices?|receipts?|billing statements?)\b",
+    "items": r"\b(what did i (order|buy|get)|what (items|was in|is in)|which items|contents|what i ordered|what i bought)\b",
+}
+
+
+# Once the shopper is verified, "what's the total refund?" / "the tracking number?" mean their own orders too.
+_OWN_WHEN_KNOWN = re.compile(r"\b(the|total|a|any)\s+(refund|tracking|total|amount)\b|\bhow much\b.*\b(refund|back)\b",
+                             re.I)
+
+
+def order_question(text: str, known_customer: bool = False) -> list[str]:
+    """The facts a question about the shopper's own orders asks for ('tracking', 'total', 'refund',
+    'payment', 'address', 'status', 'items'); [] when the message is not such a question.
+
+    "Could you tell me the tracking number of order #W…?", "how much did I pay for the grills?" are;
+    "how much is the grill?" (no order of theirs) and "can I still cancel my order?" (the rules) are not.
+    """
+    own = _OWN.search(text) or known_customer and _OWN_WHEN_KNOWN.search(text)
+    if len(text) > 400 or not own or not _ASKS.search(text):
+        return []
+    if _RULES.search(text) and not find_order_ids(text):
+        return []
+    facts = [fact for fact, rx in _FACTS.items() if re.search(rx, text, re.I)]
+    if "invoice" in facts:
+        facts = ["invoice"]  # the invoice holds the items, their prices, the total and the payments
+    if "total" in facts and ("refund" in facts or "payment" in facts):
+        facts.remove("total")  # "how much is my refund in total" asks for the refund
+    if "tracking" in facts and re.search(r"\bwhere is\b", text, re.I):
+        facts.append("status")
+    return facts

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-READ_KINDS = ("status", "list", "profile")
+READ_KINDS = ("status", "list", "profile", "question")
 WRITE_KINDS = (
     "cancel", "modify_address", "modify_payment", "modify_items", "return", "exchange", "change_default_address",
 )
@@ -16,6 +16,7 @@ WRITE_KINDS = (
 REQUIRED_SLOTS = {
     "status": ["customer_id", "order_id"],
     "list": ["customer_id"],
+    "question": ["customer_id"],  # a question about the shopper's own orders (order_parsing.order_question)
     "profile": ["customer_id"],
     "cancel": ["customer_id", "order_id", "cancel_reason", "order_confirmed"],
     "modify_address": ["customer_id", "order_id", "shipping_address", "order_confirmed"],
@@ -90,30 +91,83 @@ def status_problem(kind: str, status: str) -> str | None:
 
 
 _WANT = r"\b(i|we)\b[^.?!]*\b(want|wanna|would like|'d like|need|have to|must|wish)\b[^.?!]*"
-_ACTS = {
-    "order_cancel": r"cancel",
-    "order_return": r"(return|refund|send (it|them|this) back|money back)",
-    "order_exchange": r"(exchange|swap)",
-    "order_modify": r"(change|modify|update|switch)",
+# The verbs that say what a shopper wants done, in their own words ("send back the keyboard" is a return).
+_KIND_VERBS = {
+    "cancel": r"cancel(?:l?ing|l?ed|lation)?",
+    "return": r"(?:return(?:ing|ed)?|refund(?:ed)?|send(?:ing)?(?: \S+){0,4}? back|sent(?: \S+){0,4}? back|"
+              r"give(?: \S+){0,3}? back|take(?: \S+){0,3}? back|money back)",
+    "exchange": r"(?:exchang(?:e|ed|ing)|swap(?:ped|ping)?|trade(?: \S+){0,3}? for)",
 }
+_KIND_INTENTS = {"cancel": "order_cancel", "return": "order_return", "exchange": "order_exchange"}
+# A verb is negated when its clause says so before it: "I don't want to exchange", "rather than exchanging".
+_NEGATION = re.compile(r"\b(don'?t|do not|doesn'?t|not|no|never|rather than|instead of|without|won'?t|wouldn'?t|"
+                       r"didn'?t|no need to)\b(?!\s+(?:only|just)\b)[^,.;!?]*$", re.I)
+_DESIRE = re.compile(r"\b(want|wanna|would like|'d like|like to|need|prefer|rather|meant|mean|can i|could i|may i|"
+                     r"can you|could you|please|let me|let's|i'll|i will|i'm going to|actually|instead|help me)\b", re.I)
+_CORRECTION_START = re.compile(r"^\W*(no|nope|not|actually|sorry|wait|oh|i meant|i mean)\b", re.I)
+
+
+def stated_kinds(text: str) -> list[tuple[int, str, bool]]:
+    """(position, kind, negated) for every cancel / return / exchange verb in the message, in order."""
+    found = []
+    for kind, verb in _KIND_VERBS.items():
+        for match in re.finditer(rf"\b{verb}\b", text, re.I):
+            if re.fullmatch(r"\w+(ed|ation)", match.group(0), re.I):
+                continue  # "was #W… cancelled?", "the cancellation fee": about a state or a rule, not a wish
+            clause = re.split(r"[,.;!?]", text[: match.start()])[-1]
+            found.append((match.start(), kind, bool(_NEGATION.search(clause))))
+    return sorted(found)
+
+
+def stated_kind(text: str) -> str | None:
+    """The first cancel / return / exchange the message asks for and does not negate:
+    "No, I don't want to exchange anything, I want to return it" -> 'return'."""
+    return next((kind for _, kind, negated in stated_kinds(text) if not negated), None)
+
+
+def corrected_kind(text: str) -> str | None:
+    """A message that changes what the request is ("no, I want to return it, not exchange it"): the new
+    kind when a not-negated verb comes with a wish or a correction, else None. Answers to the bot's
+    questions ("refund it to my card", "the gaming mouse") never count: refund alone is not a switch."""
+    if text.rstrip().endswith("?") and not re.search(r"\b(instead|rather)\b", text, re.I):
+        return None  # "can I still cancel it?" asks about the rules; "can I return it instead?" switches
+    for position, kind, negated in stated_kinds(text):
+        if negated:
+            continue
+        verb_text = text[position:position + 12].lower()
+        if verb_text.startswith("refund") or verb_text.startswith("money"):
+            continue
+        clause = re.split(r"[.;!?]", text[:position])[-1]
+        if _DESIRE.search(clause) or _CORRECTION_START.search(text) or not clause.strip():
+            return kind
+    return None
+
+
 _QUESTION_START = re.compile(r"^\s*(how|what|when|why|where|which|do|does|is|are|can|could|will|would)\b", re.I)
+_ORDER_ID_IN_TEXT = re.compile(r"(?<![\w])#?\s?[Ww]\s?\d{7}(?!\d)")
 
 
 def order_request_intent(text: str) -> str | None:
     """'I want to cancel my order' is a request, not a policy question: which order intent it is, if any.
 
-    A safety net under NLU: policy questions ('how do returns work?') start with a question word and
-    are left alone.
+    A safety net under NLU: policy questions ('how do returns work?', 'can I still cancel it?') start
+    with a question word and are left alone, unless they name one of the shopper's orders ('Can I
+    return the water bottle? It was order #W…'): an order id with a return verb is a request.
     """
-    if _QUESTION_START.search(text) or len(text) > 400:
+    if len(text) > 400:
         return None
+    has_id = bool(_ORDER_ID_IN_TEXT.search(text))
+    if _QUESTION_START.search(text) and not has_id:
+        return None
+    for position, kind, negated in stated_kinds(text):
+        if negated:
+            continue
+        sentence = re.split(r"[.?!]", text[:position])[-1]
+        if has_id or re.search(_WANT + r"$", sentence, re.I):
+            return _KIND_INTENTS[kind]
     hits = []
-    for intent, act in _ACTS.items():
-        match = re.search(_WANT + rf"\b{act}", text, re.I) or re.search(rf"\b{act}\b[^.?!]*#?W\d{{7}}", text, re.I)
-        if not match:
-            continue
-        if intent == "order_modify" and not re.search(r"\b(order|address|payment|item)\b", text, re.I):
-            continue
-        verb = re.search(rf"\b{act}", text[match.start():], re.I)
-        hits.append((match.start() + verb.start(), intent))
-    return min(hits)[1] if hits else None  # the first verb the shopper used
+    act = r"(change|modify|update|switch)"
+    match = re.search(_WANT + rf"\b{act}", text, re.I) or re.search(rf"\b{act}\b[^.?!]*#?W\d{{7}}", text, re.I)
+    if match and re.search(r"\b(order|address|payment|item)\b", text, re.I) and not _QUESTION_START.search(text):
+        hits.append("order_modify")
+    return hits[0] if hits else None

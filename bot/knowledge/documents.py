@@ -6,6 +6,9 @@ from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharac
 
 from bot.adapters.store_dir import PolicyPage, StoreData
 from bot.domain.catalogue import Product, money
+from bot.knowledge.passages import page_passages
+
+PASSAGE = "policy_passage"  # doc_type of the answer-sized policy passages (policy answers search these)
 
 
 def product_text(product: Product) -> str:
@@ -66,5 +69,32 @@ def policy_documents(pages: list[PolicyPage], chunk_size: int = 800, chunk_overl
     return docs
 
 
+def passage_documents(pages: list[PolicyPage]) -> list[Document]:
+    """One document per answer-sized passage; it is embedded with its headings, and quoted without them."""
+    return [
+        Document(
+            page_content=p.indexed_text(),
+            metadata={
+                "doc_type": PASSAGE,
+                "product_id": "",
+                "source": page.file,
+                "section": p.section,
+                "title": page.title,
+                "text": p.text,
+                "raw": p.raw,
+                "position": i,
+            },
+        )
+        for page in pages
+        for i, p in enumerate(page_passages(page.title, page.text))
+    ]
+
+
 def store_documents(store: StoreData, chunk_size: int = 800, chunk_overlap: int = 80) -> list[Document]:
+    """Product and policy chunks (the knowledge fallback searches these)."""
     return product_documents(store) + policy_documents(store.policies, chunk_size, chunk_overlap)
+
+
+def index_documents(store: StoreData, chunk_size: int = 800, chunk_overlap: int = 80) -> list[Document]:
+    """Everything the ingest job indexes: the chunks and the policy passages."""
+    return store_documents(store, chunk_size, chunk_overlap) + passage_documents(store.policies)

@@ -33,11 +33,11 @@ def ingest(settings: Settings, embeddings=None, progress: bool = True) -> dict:
     from bot.adapters.chroma_store import open_vector_store
     from bot.adapters.embeddings import build_embeddings
     from bot.adapters.store_dir import load_store
-    from bot.knowledge.documents import store_documents
+    from bot.knowledge.documents import index_documents
 
     started = time.perf_counter()
     store = load_store(settings.store_dir)
-    docs = store_documents(store, settings.chunk_size, settings.chunk_overlap)
+    docs = index_documents(store, settings.chunk_size, settings.chunk_overlap)
     index_dir = settings.index_dir / settings.store_key()
     vector_store = open_vector_store(index_dir, embeddings or build_embeddings(settings.embedding_model))
     stream = tqdm(docs, desc="embedding chunks", unit="chunk", disable=not progress)

@@ -16,12 +16,13 @@ from typing import Any, Callable
 from bot.domain import order_parsing as parse
 from bot.domain.catalogue import money
 from bot.domain.facts import Answer
-from bot.domain.order_requests import required_slots, status_problem
+from bot.domain.order_requests import READ_KINDS, corrected_kind, required_slots, status_problem
 from bot.domain.order_wording import item_label, options_text
 from bot.domain.orders import describe_payment_method
 from bot.domain.replies import HUMAN_BUTTON
 from bot.ports import AttemptLog, CommerceStore
 from bot.services.identity_guard import IdentityGuard, MemoryAttemptLog
+from bot.services.order_answers import OrderAnswers
 from bot.services.order_facts import NEW_ITEM_KINDS
 from bot.services.order_outcomes import OrderOutcomes
 from bot.services.order_questions import IDENTIFY_PROMPT, OrderQuestions, next_unmapped
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 REQUEST_SLOTS = (
     "order_request", "order_id", "order_item_ids", "new_item_ids", "new_item_draft", "payment_method_id",
-    "cancel_reason", "shipping_address", "order_confirmed", "confirmation_shown",
+    "cancel_reason", "shipping_address", "order_confirmed", "confirmation_shown", "order_opening",
 )
 ITEM_KINDS = ("return", "exchange", "modify_items")
 __all__ = ["IDENTIFY_PROMPT", "OrderDesk", "REQUEST_SLOTS", "Turn", "next_slot"]
@@ -42,6 +43,9 @@ class Turn:
 
     updates: dict[str, Any] = field(default_factory=dict)
     messages: list[Answer] = field(default_factory=list)
+    closing: bool = False  # the shopper thanked, said goodbye or let the request go: it is put aside
+    answered: bool = False  # a question about their orders was answered; the request's question follows
+    corrected: bool = False  # the message changed what the request is: it answered no question
 
     def say(self, text: str, kind: str = "order_info", **extra) -> None:
         self.messages.append(Answer(text, kind, **extra))
@@ -54,7 +58,7 @@ def next_slot(state: dict) -> str | None:
     return None
 
 
-class OrderDesk(OrderQuestions, OrderOutcomes):
+class OrderDesk(OrderQuestions, OrderOutcomes, OrderAnswers):
     """The one service the order actions call: understand a message, ask, submit."""
 
     def __init__(self, store: CommerceStore, attempts: AttemptLog | None = None,
@@ -68,15 +72,31 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
         can tell 'nothing here for me' (an interruption) from an answer."""
         turn = Turn()
         state = dict(state)
+        if parse.is_closing(text) and not (
+                requested == "order_confirmed" and parse.consent(text, state.get("confirmation_shown")) == "yes"):
+            turn.closing = True  # "ok thanks", "bye", "never mind": honoured, never taken as an answer
+            return turn
+        self._correct_kind(state, text, turn)
+        state.update(turn.updates)
         if not state.get("customer_id"):
             self._identify(state, text, requested, turn, conversation_id, client)
             return turn
         self._refuse_other_customer(state, text, turn)
+        if not turn.messages and self._asks_about_orders(state, text, requested):
+            turn.say(self.answer_question(state["customer_id"], text, state.get("order_id")).text, "order_fact")
+            turn.answered = True  # "what's the tracking number of #W…?" in the middle: answered, nothing changes
+            return turn
+        if state.get("order_request") == "question":
+            return turn  # the answer reads (and checks) any order id itself, once, at submit
         if requested != "shipping_address":  # there an order id names where to copy the address from
             self._order(state, text, requested, turn)
+        elif turn.corrected and state.get("order_id"):
+            self._check_status(state, turn)
         state.update(turn.updates)
         kind = state.get("order_request")
-        switched = "order_id" in turn.updates  # another order named: its own questions and summary follow
+        switched = "order_id" in turn.updates or turn.corrected  # its own questions and summary follow
+        if requested is None and not turn.corrected and kind in ITEM_KINDS and state.get("order_id"):
+            self._items_named(state, text, turn)  # "I'd like to send back the keyboard from #W…": read at once
         if state.get("order_id") and not turn.messages and not switched:
             if requested == "cancel_reason":
                 self._cancel_reason(text, turn)
@@ -88,11 +108,70 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
                 self._payment(state, text, turn)
             elif requested == "order_confirmed":
                 self._confirmation(state, text, turn)
+        if turn.corrected:
+            return turn
         if requested == "shipping_address" and (state.get("order_id") or kind == "change_default_address"):
             self._address(state, text, turn)
         elif requested == "order_confirmed" and kind in ("change_default_address",):
             self._confirmation(state, text, turn)
         return turn
+
+    @staticmethod
+    def _asks_about_orders(state: dict, text: str, requested: str | None) -> bool:
+        """A question about the shopper's orders as they are now, in the middle of a request. Not at the
+        summary, and not about the refund of a write being prepared: there the summary is the answer."""
+        facts = parse.order_question(text, True)
+        if not facts or state.get("order_request") == "question" or requested == "order_confirmed":
+            return False
+        return not ("refund" in facts and state.get("order_request") in ("return", "cancel", "exchange", "modify_items"))
+
+    def _correct_kind(self, state: dict, text: str, turn: Turn) -> None:
+        """"No, I don't want to exchange anything, I want to return it": the request becomes a return. The
+        verified customer, the order and (between item requests) the chosen items stay; what belonged to
+        the old kind (reason, replacements, payment, a shown summary) is dropped, so a new summary and a
+        new yes are needed."""
+        new, kind = corrected_kind(text), state.get("order_request")
+        if not new or not kind or new == kind or {new, kind} == {"exchange", "modify_items"}:
+            return
+        keep_items = new in ITEM_KINDS and kind in ITEM_KINDS
+        turn.updates.update({slot: None for slot in ("cancel_reason", "new_item_ids", "new_item_draft",
+                                                     "payment_method_id", "order_confirmed", "confirmation_shown")})
+        if not keep_items:
+            turn.updates["order_item_ids"] = None
+        turn.updates["order_request"] = new
+        turn.corrected = True
+        was = f" instead of {KIND_NOUNS[kind]}" if kind in KIND_NOUNS else ""  # (never None: checked above)
+        turn.say(f"Okay, {KIND_NOUNS[new]}{was}; nothing changes until you say yes to its summary.", "order_noted")
+
+    def _check_status(self, state: dict, turn: Turn) -> None:
+        """After a change of kind: does the order still fit it (an exchange of a pending order is an
+        item change; a return of a pending order is not possible)?"""
+        order = self.store.get_order(state["order_id"])
+        self._fit_order(state, order, turn)
+
+    def _fit_order(self, state: dict, order: dict, turn: Turn) -> bool:
+        kind = _fitting_kind(state.get("order_request") or "", order["status"])
+        if kind != state.get("order_request"):
+            turn.updates["order_request"] = kind
+            state["order_request"] = kind
+            turn.say(SWITCH_NOTES[kind].format(order=order["order_id"]), "order_noted")
+        problem = status_problem(kind, order["status"])
+        if problem:
+            turn.updates["order_id"] = None
+            turn.say(problem + " Is there another order I can help with?", "order_rule")
+            return False
+        return True
+
+    def _items_named(self, state: dict, text: str, turn: Turn) -> None:
+        """Items the opening message names are taken (silently: if it names none, the bot asks)."""
+        order = self.store.get_order(state["order_id"])
+        picked = parse.match_order_items(text, order["items"]) if order else []
+        names = [i["name"] for i in order["items"] if i["item_id"] in picked] if order else []
+        if any(names.count(n) > 1 for n in names):
+            return  # "the earbuds" in an order with three different ones: ask, listing them, never take all
+        if picked and not parse.wants_all_items(text):
+            turn.updates["order_item_ids"] = picked
+            turn.updates["new_item_draft"] = None
 
     def _identify(self, state: dict, text: str, requested: str | None, turn: Turn, conversation_id: str,
                   client: str) -> None:
@@ -101,9 +180,13 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
             user = self.store.get_user(check.user_id)
             turn.updates["customer_id"] = check.user_id
             turn.say(f"Thank you, {user['name']['first_name']}, I've found your account.", "order_verified")
-            if state.get("order_id"):  # named before we knew who was asking: check it now
+            if state.get("order_id") and state.get("order_request") != "question":  # named before: check it now
                 mentioned, state["order_id"] = state["order_id"], None
-                self._order({**state, "customer_id": check.user_id}, mentioned, "order_id", turn)
+                state["customer_id"] = check.user_id
+                self._order(state, mentioned, "order_id", turn)
+                state.update(turn.updates)
+                if state.get("order_id") and state.get("order_request") in ITEM_KINDS and state.get("order_opening"):
+                    self._items_named(state, state["order_opening"], turn)  # named in the opening message
             return
         if check.outcome == "none":
             return
@@ -125,6 +208,32 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
                 "order_not_verified", **person,
             )
 
+    def recall_identity(self, texts: list[str], conversation_id: str = "", client: str = "") -> Turn:
+        """'Hello, this is Yusuf Rossi from 19122' said before any request: used (not asked again) once a
+        request needs it. Each message is one attempt, counted like any other; the first that verifies wins."""
+        turn = Turn()
+        for text in texts:
+            if not (parse.find_emails(text) or parse.find_zip(text)):
+                continue
+            self._identify({"customer_id": None}, text, "customer_id", turn, conversation_id, client)
+            if turn.updates.get("customer_id"):
+                turn.messages = [m for m in turn.messages if m.kind == "order_verified"]
+                return turn
+        return Turn()  # nothing usable: the form asks as usual (failed attempts were still counted)
+
+    def pause_note(self, state: dict, text: str, farewell: bool = False) -> Answer:
+        """What the shopper hears when they leave a request: nothing changed, and how to pick it up again."""
+        kind = state.get("order_request")
+        lead = "You're welcome! " if parse.THANKS.search(text) else "Okay. "
+        if kind in RESUME_HINTS:
+            body = (f"I've put your {KIND_NOUNS[kind].split(' ', 1)[1]} "
+                    f"aside. Nothing has been changed. To pick it up again, just say “{RESUME_HINTS[kind]}”"
+                    + (" (you stay verified in this conversation)." if state.get("customer_id") else "."))
+        else:
+            body = "Nothing has been changed."
+        tail = " Goodbye!" if farewell else " What else can I help you with?"
+        return Answer(lead + body + tail, "order_paused")
+
     def _refuse_other_customer(self, state: dict, text: str, turn: Turn) -> None:
         user = self.store.get_user(state["customer_id"]) or {}
         others = [e for e in parse.find_emails(text) if e != str(user.get("email", "")).lower()]
@@ -142,6 +251,8 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
         if not picked and requested == "order_id":
             picked = parse.order_by_suffix(text, own) or self._order_by_product(text, own, state)
         if not picked or picked == state.get("order_id"):
+            if turn.corrected and state.get("order_id"):
+                self._check_status(state, turn)
             if requested == "order_id" and not picked and _looks_like_answer(text):
                 turn.updates["order_id"] = None
                 turn.say("I couldn't tell which order you mean. Please pick one below or type its number (like #W1234567).")
@@ -151,17 +262,10 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
             turn.say(f"I can't find order {picked} on your account, so I can't help with it here.", "order_refused")
             return
         order = self.store.get_order(picked)
-        kind = _fitting_kind(state.get("order_request") or "", order["status"])
-        if kind != state.get("order_request"):
-            turn.updates["order_request"] = kind
-            state["order_request"] = kind
-            turn.say(SWITCH_NOTES[kind].format(order=picked), "order_noted")
-        problem = status_problem(kind, order["status"])
-        if problem:
-            turn.updates["order_id"] = None
-            turn.say(problem + " Is there another order I can help with?", "order_rule")
+        if not self._fit_order(state, order, turn):
             return
-        turn.updates.update({s: None for s in REQUEST_SLOTS if s not in ("order_request", "shipping_address")})
+        turn.updates.update({s: None for s in REQUEST_SLOTS
+                             if s not in ("order_request", "shipping_address", "order_opening")})
         turn.updates["order_id"] = picked
         if state.get("order_id") and requested == "order_confirmed":
             turn.say(f"Okay, order {picked} instead. Nothing has been changed on order {state['order_id']}.",
@@ -186,7 +290,7 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
 
     def _items(self, state: dict, text: str, turn: Turn) -> None:
         order = self.store.get_order(state["order_id"])
-        picked = parse.match_order_items(text, order["items"])
+        picked = parse.match_order_items(text, order["items"], options_alone=True)
         if picked:
             turn.updates["order_item_ids"] = picked
             turn.updates["new_item_draft"] = None
@@ -296,6 +400,11 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
                 turn.say("Something changed since that summary, so here it is again. Nothing has been changed yet.",
                          "order_noted")
             return
+        if answer == "no":  # a plain no, or "no, that's not right": declined, nothing changes
+            turn.updates["order_confirmed"] = False
+            return
+        if state.get("order_request") in ITEM_KINDS and self._selection_change(state, text, turn):
+            return
         if state.get("order_request") in ITEM_KINDS:
             order = self.store.get_order(state["order_id"])
             extra = [i for i in parse.match_order_items(text, order["items"]) if i not in state["order_item_ids"]]
@@ -318,12 +427,34 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
                     turn.updates.update(payment_method_id=hits[0], order_confirmed=None)
                     turn.say(f"Okay, I'll use your {describe_payment_method(user['payment_methods'][hits[0]])} instead.", "order_noted")
                     return
-        if answer == "no":
-            turn.updates["order_confirmed"] = False
-            return
         turn.updates["order_confirmed"] = None
         turn.say("Nothing has been changed. I go ahead only on a plain “yes” to the summary; “no” leaves "
                  "everything as it is.", "order_unclear")
+
+    def _selection_change(self, state: dict, text: str, turn: Turn) -> bool:
+        """"Only the blue IPX7 one" / "not the bookshelf" at the confirmation: fewer (or other) items of the
+        same order, never a change of variant. A new summary and a new yes follow."""
+        order = self.store.get_order(state["order_id"])
+        selected = list(state["order_item_ids"])
+        change = parse.selection_change(text, order["items"], selected)
+        if not change:
+            return False
+        how, ids = change
+        chosen = list(dict.fromkeys(ids)) if how == "only" else [i for i in selected if i not in ids]
+        if not chosen:
+            turn.updates["order_confirmed"] = None
+            turn.say("That would leave no items in the request, so I've kept it as it is; say “no” to stop, or "
+                     "tell me which items to keep.", "order_noted")
+            return True
+        if chosen == selected:
+            return False
+        turn.updates.update(order_item_ids=chosen, order_confirmed=None)
+        if state["order_request"] in NEW_ITEM_KINDS:
+            draft = {k: v for k, v in (state.get("new_item_draft") or {}).items() if k in chosen}
+            turn.updates["new_item_draft"] = draft
+            turn.updates["new_item_ids"] = [draft[i] for i in chosen] if all(i in draft for i in chosen) else None
+        turn.say("Okay, only " + ", ".join(item_label(order, i) for i in chosen) + ".", "order_noted")
+        return True
 
     def _new_item_correction(self, state: dict, text: str, turn: Turn) -> bool:
         """'No wait, the 1.5L glass one instead': a different new variant for one of the items."""
@@ -347,6 +478,18 @@ class OrderDesk(OrderQuestions, OrderOutcomes):
         turn.say("Okay, I've changed that to " + ", ".join(changed) + ".", "order_noted")
         return True
 
+
+KIND_NOUNS = {"cancel": "a cancellation", "return": "a return", "exchange": "an exchange",
+              "modify_items": "a change of items", "modify_address": "a change of address",
+              "modify_payment": "a change of payment method", "status": "a status check",
+              "question": "a question about your orders", "change_default_address": "a change of default address"}
+RESUME_HINTS = {
+    "cancel": "I'd like to cancel an order", "return": "I'd like to return an item",
+    "exchange": "I'd like to exchange an item", "modify_items": "I'd like to change an item in my order",
+    "modify_address": "I'd like to change the shipping address of my order",
+    "modify_payment": "I'd like to change the payment method of my order",
+    "change_default_address": "I'd like to change my default address",
+}
 
 SWITCH_NOTES = {
     "modify_items": "Order {order} hasn't shipped yet, so instead of an exchange I can change the items in the order.",

@@ -33,15 +33,18 @@ class Phraser:
         self._lock = threading.Lock()
         self.stats: Counter = Counter()
 
-    def phrase(self, task: str, question: str, facts: list[str], max_facts: int = 3) -> Phrased:
+    def phrase(self, task: str, question: str, facts: list[str], max_facts: int = 3, lead: int = 1) -> Phrased:
+        """`lead`: for ranked tasks, how many of the first facts the reply must start with, in order
+        (a policy answer's best passage and the sentence that completes it)."""
         facts = facts[:8]
-        fallback = " ".join(facts[:max_facts])
+        fallback = " ".join(facts[:max_facts])  # the ranked facts alone, best first
         if self._llm is None or not facts:
             return self._count(Phrased(fallback, "composed", fallback))
         messages = build_messages(task, facts, question, self._mode)
         try:
             if self._mode == "select":
-                grammar = select_grammar(len(facts), max_facts, lead_with_first=task in RANKED_TASKS)
+                grammar = select_grammar(len(facts), max_facts, lead_with_first=task in RANKED_TASKS,
+                                         lead=lead if task in RANKED_TASKS else 1)
                 raw = self._llm.complete(messages, grammar, self._max_tokens)
                 parsed = parse_selection(raw, len(facts))
                 text = compose_selected(parsed[0], facts, parsed[1]) if parsed else ""

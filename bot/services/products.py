@@ -9,8 +9,10 @@ from bot.domain.catalogue import Catalogue, Product, Variant, money
 from bot.domain.facts import (
     Answer, Fact, description_facts, options_fact, product_source, stock_summary_fact, variant_fact,
 )
-from bot.domain.matching import ProductMatcher, distinguishing_options, match_variant, tokens
-from bot.domain.replies import dont_know
+from bot.domain.matching import (
+    MODIFIERS_ANY_PRODUCT, NEVER_FUZZY, ProductMatcher, distinguishing_options, match_variant, plural_aliases, tokens,
+)
+from bot.domain.replies import HUMAN_BUTTON, dont_know
 from bot.ports import Embedder, Retriever
 from bot.services.phrasing import Phraser
 
@@ -28,6 +30,8 @@ class ProductAnswers:
                  embedder: Embedder | None = None, threshold: float = 0.45):
         self.catalogue = catalogue
         self.matcher = ProductMatcher(catalogue)
+        self._known = _catalogue_words(catalogue)
+        self._plurals = plural_aliases(self._known)
         self.phraser = phraser
         self.retriever = retriever
         self.embedder = embedder
@@ -35,8 +39,9 @@ class ProductAnswers:
 
     # -- resolving what the shopper means --------------------------------------------------------
     def resolve(self, text: str, hints: Iterable[str] = (), current_id: str | None = None,
-                prefer_current: bool = False) -> tuple[Product | None, list[Product]]:
-        """The product the shopper means, or candidates to choose from."""
+                prefer_current: bool = False, guessed: bool = False) -> tuple[Product | None, list[Product]]:
+        """The product the shopper means, or candidates to choose from. Only the shopper's words, the
+        conversation's product or a button name a product: retrieval never picks one (it suggests)."""
         current = self.catalogue.get(current_id)
         if prefer_current and current:
             return current, []
@@ -44,16 +49,38 @@ class ProductAnswers:
         if match.product or match.candidates:
             return match.product, match.candidates
         if current:
-            return current, []
-        return self._retrieve_product(text), []
+            other = bool(match.near) or self.names_something_else(text)
+            # Retrieval's guess may answer "what keeps my feet warm?", never "do you sell hoverboards?".
+            if not other or (guessed and not _asks_fact(text)):
+                return current, []
+        return None, []
 
-    def _retrieve_product(self, text: str) -> Product | None:
-        if not self.retriever:
-            return None
-        hits = self.retriever.search(text, k=1, doc_type="product")
-        if hits and hits[0].score >= self.threshold:
-            return self.catalogue.get(hits[0].metadata.get("product_id"))
-        return None
+    def names_something_else(self, text: str) -> bool:
+        """A word the catalogue does not know, with nothing pointing back ("it", "that one"): "do you
+        sell hoverboards?" is about hoverboards, not about the product talked about before."""
+        words = tokens(text)
+        if _POINTERS & set(words):
+            return False
+        return any(w.isalpha() and len(w) > 2 and self._plurals.get(w, w) not in self._known
+                   and w not in _SHOP_WORDS | _STOPWORDS | MODIFIERS_ANY_PRODUCT | NEVER_FUZZY for w in words)
+
+    def not_sold(self, text: str) -> Answer:
+        """We don't sell that, and what the shop has nearby (its own names and prices)."""
+        picks = list(self.matcher.match(text).near)
+        if not picks and self.retriever:
+            for hit in self.retriever.search(text, k=3, doc_type="product"):
+                product = self.catalogue.get(hit.metadata.get("product_id"))
+                if hit.score >= self.threshold and product and product not in picks:
+                    picks.append(product)
+        picks = picks[:3]
+        answer = Answer("Sorry, we don't sell that.", "not_sold", [product_source(p) for p in picks])
+        if picks:
+            answer.text += " The closest we have: " + "; ".join(_from_price(p) for p in picks) + "."
+            answer.buttons = [{"title": p.name, "payload": f'/inform{{"product_id":"{p.product_id}"}}'} for p in picks]
+        else:
+            answer.text += " Would you like me to connect you with a person from our team?"
+            answer.buttons, answer.handoff_offered = [HUMAN_BUTTON], True
+        return answer
 
     # -- exact facts: price, availability, options -------------------------------------------------
     def fact_answer(self, intent: str, text: str, hints: Iterable[str] = (), current_id: str | None = None,
@@ -64,9 +91,9 @@ class ProductAnswers:
         product = self._product_or_reply(text, hints, current_id, prefer_current=intent == "inform")
         if isinstance(product, Answer):
             return product
-        if intent == "product_options":
-            return _composed([options_fact(product), stock_summary_fact(product)], "product_options", product)
         match = match_variant(text, product, hints)
+        if intent == "product_options" and not match.mentioned:
+            return _composed([options_fact(product), stock_summary_fact(product)], "product_options", product)
         if match.variant:
             return self._variant_answer(intent, product, match.variant)
         if not match.candidates:
@@ -105,12 +132,16 @@ class ProductAnswers:
 
     # -- descriptive answers -----------------------------------------------------------------------
     def _product_or_reply(self, text: str, hints: Iterable[str], current_id: str | None,
-                          prefer_current: bool = False) -> Product | Answer:
-        """The one product meant, or the reply to send instead (which one? / not found)."""
-        product, candidates = self.resolve(text, hints, current_id, prefer_current)
+                          prefer_current: bool = False, guessed: bool = False) -> Product | Answer:
+        """The one product meant, or the reply to send instead (which one? / we don't sell that)."""
+        product, candidates = self.resolve(text, hints, current_id, prefer_current, guessed)
         if candidates:
             return choose_product(candidates)
-        return product or dont_know("I couldn't find that product in our catalogue")
+        if product:
+            return product
+        if self.names_something_else(text) or self.matcher.match(text).near:
+            return self.not_sold(text)
+        return dont_know("I couldn't find that product in our catalogue")
 
     def describe(self, text: str, hints: Iterable[str] = (), current_id: str | None = None) -> Answer:
         product = self._product_or_reply(text, hints, current_id)
@@ -119,14 +150,21 @@ class ProductAnswers:
         facts = description_facts(product)[:4] + [options_fact(product), stock_summary_fact(product)]
         return self._phrased("describe", text, facts, product, max_facts=4)
 
-    def question(self, text: str, hints: Iterable[str] = (), current_id: str | None = None) -> Answer:
-        product = self._product_or_reply(text, hints, current_id)
+    def question(self, text: str, hints: Iterable[str] = (), current_id: str | None = None,
+                 guessed: bool = False) -> Answer:
+        """guessed: current_id is retrieval's best product for the question (the knowledge fallback), not
+        the product of the conversation, so words it does not know do not mean another product."""
+        product = self._product_or_reply(text, hints, current_id, guessed=guessed)
         if isinstance(product, Answer):
             return product
+        # Price, stock or "do you sell…?" asked under any intent: the catalogue's facts answer it.
+        if _asks_fact(text):
+            return self.fact_answer("product_availability", text, hints, product.product_id)
         facts = description_facts(product) + [options_fact(product), stock_summary_fact(product)]
-        # "Do you sell a bluetooth speaker?" asks whether it exists: its stock and options answer that.
-        sold = [stock_summary_fact(product), options_fact(product)] if _ASKS_IF_SOLD.search(text) else []
-        relevant = sold or self.relevant_facts(text, facts, product)
+        relevant = self.relevant_facts(text, facts, product)
+        if not relevant and match_variant(text, product, hints).mentioned:
+            # Nothing in the description speaks to it, but it names a version: that version's facts.
+            return self.fact_answer("product_price", text, hints, product.product_id)
         if not relevant:
             answer = dont_know(f"I don't have that detail about the {product.name} in our product information")
             answer.product_id = product.product_id
@@ -138,13 +176,14 @@ class ProductAnswers:
         if not facts:
             return []
         if self.embedder:
-            # Score what is asked about, not the product's name, which every fact repeats.
-            query = self.embedder.embed_query(_without_name(question, product.name))
+            # Score what is asked about, not the product's name or a version's values, which facts repeat.
+            query = self.embedder.embed_query(_without_values(_without_name(question, product.name), product))
             texts = [_without_name(f.text, product.name) for f in facts]
             scores = [cosine(query, vec) for vec in self.embedder.embed_documents(texts)]
             cutoff = self.threshold
         else:
-            asked = set(tokens(question)) - set(tokens(product.name)) - _STOPWORDS
+            asked = {w for w in tokens(_without_values(question, product)) if len(w) > 2}
+            asked -= set(tokens(product.name)) | _STOPWORDS
             scores = [len(asked & set(tokens(f.text))) for f in facts]
             cutoff = 1
         ranked = sorted(zip(scores, range(len(facts))), key=lambda s: -s[0])
@@ -174,6 +213,21 @@ class ProductAnswers:
 _ASKS_IF_SOLD = re.compile(
     r"\b(do|does) (you|the shop|your shop|y'?all) (sell|have|carry|stock|offer)\b|\b(is there|are there) (a|an|any)\b|"
     r"\bdo you guys (sell|have)\b", re.I)
+_ASKS_FACT = re.compile(
+    r"(\bhow much\b|\bprices?\b|\bpricing\b|\bcosts?\b|\bcharge\b|\$|\bexpensive\b|\bin stock\b|\bstock\b|"
+    r"\bavailab|\bsold out\b|\bbuy\b|\bpurchase\b|\bany left\b|\bleft\?|\bstill around\b|\bgoing for\b|"
+    r"\bpay\b|\b(you|u|ya) (got|have)\b|\bgot any\b)", re.I)
+_POINTERS = {"it", "this", "that", "one", "them", "they", "these", "those", "same"}
+# Shop talk around a product's name: never the name of a thing the shop does not sell.
+_SHOP_WORDS = set(
+    "price prices pricing cost costs much many stock stocked available availability sold out buy sell selling "
+    "carry carrying purchase order ordering get got want wanna need looking look find know tell show left right "
+    "now today currently moment still please pls plz thanks thank hi hey hello yo what's that's it's i'd i'm "
+    "you've you're there's version versions option options model models kind type sort size sizes color colors "
+    "colour colours go going pay paying charge damage deal offer afford usually normally typically again "
+    "asap wondering whether friend would could should shop store online here anything something stuff item items "
+    "also too very really just back soon yet ever".split()
+)
 _STOPWORDS = set(
     "a an the is are it its this that do does did you your we our of for to in on with and or how what "
     "which can i me my be have has will would should much many about tell there any".split()
@@ -186,6 +240,37 @@ def _without_name(text: str, name: str) -> str:
     words = [re.escape(w) for w in re.split(r"[\s-]+", name) if w]
     pattern = r"[\s-]*".join(words)
     return re.sub(rf"\b(the\s+)?{pattern}s?\b", " ", text, flags=re.IGNORECASE).strip() or text
+
+
+def _asks_fact(text: str) -> bool:
+    return bool(_ASKS_FACT.search(text) or _ASKS_IF_SOLD.search(text))
+
+
+def _without_values(text: str, product: Product) -> str:
+    """The question without the option values it names ("what's the weekend kit going for?" asks a price,
+    not about the weekend kit's weight, which a fact repeats)."""
+    for name, vals in product.option_values().items():
+        for value in sorted(vals, key=len, reverse=True):
+            # "size L", "weight midweight": the option's name goes with its value; short sizes only in capitals.
+            pattern = rf"(?<![\w-])(?:{re.escape(name)}\s*:?\s*)?{re.escape(value)}(?![\w-])"
+            text = re.sub(pattern, " ", text, flags=re.IGNORECASE if len(value) > 2 else 0)
+    return text
+
+
+def _catalogue_words(catalogue: Catalogue) -> set[str]:
+    words: set[str] = set()
+    for product in catalogue.products.values():
+        words.update(tokens(product.name), tokens(product.name.replace("-", "")))
+        for name, values in product.option_values().items():
+            words.update(tokens(name))
+            for value in values:
+                words.update(tokens(value), tokens(re.sub(r"[-\s]+", "", value)))
+    return words
+
+
+def _from_price(product: Product) -> str:
+    prices = product.price_range()
+    return f"the {product.name} (from {money(prices[0])})" if prices else f"the {product.name} (out of stock)"
 
 
 def _recommend_fact(product: Product) -> Fact:

@@ -126,6 +126,9 @@ def staff_routes(container: Container, sio: socketio.AsyncServer, templates: Jin
     async def queue(request: Request, staff: str) -> Response:
         return JSONResponse({"conversations": await asyncio.to_thread(chat().store.queue)})
 
+    async def reviews(request: Request, staff: str) -> Response:
+        return JSONResponse({"reviews": await asyncio.to_thread(chat().store.reviews)})
+
     async def conversation(request: Request, staff: str) -> Response:
         conversation_id = request.path_params["conversation_id"]
         found = await asyncio.to_thread(conversation_view, container, conversation_id)
@@ -173,6 +176,7 @@ def staff_routes(container: Container, sio: socketio.AsyncServer, templates: Jin
         Route("/staff/logout", logout, methods=["POST"]),
         Route("/staff", console, methods=["GET"]),
         Route("/staff/api/queue", api(queue), methods=["GET"]),
+        Route("/staff/api/reviews", api(reviews), methods=["GET"]),
         Route(base, api(conversation), methods=["GET"]),
         Route(f"{base}/summary", api(summary), methods=["GET"]),
         *[Route(f"{base}/{op}", api(change(op), write=True), methods=["POST"])

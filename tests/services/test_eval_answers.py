@@ -75,3 +75,36 @@ def test_version_counts_computed_from_the_catalogue_are_not_unsupported_but_othe
     names = demo_store.catalogue.names()
     assert Outcome(q, "2 of 7 matching versions are in stock.", "", "").unsupported(names) == []
     assert Outcome(q, "It costs $9,999.00.", "", "").unsupported(names) == ["9,999.00"]
+
+
+def test_dont_know_and_confident_wrong_policy_answers_are_counted_apart(demo_store):
+    from eval.answers import Outcome, honesty
+
+    policy = [q for q in build_question_set(demo_store) if q.route == "policy"]
+    express = express_question(demo_store)
+    unanswerable = next(q for q in policy if not q.answerable)
+    outcomes = [
+        Outcome(express, "Express shipping is always $19.95.", "", "llm"),  # right
+        Outcome(express, "Standard shipping takes 3–7 business days.", "", "llm"),  # answered, wrong fact
+        Outcome(express, "I couldn't find that, so I won't guess.", "", "", declined=True),  # don't know
+        Outcome(unanswerable, "We accept PayPal.", "", "llm"),  # answered what the pages don't say
+        Outcome(unanswerable, "I don't know.", "", "", declined=True),  # the honest reply
+    ]
+    got = honesty(outcomes)
+    assert (got["policy_answerable"], got["policy_unanswerable"]) == (3, 2)
+    assert got["dont_know_rate"] == got["answered_wrong_rate"] == 1 / 3
+    assert got["unanswerable_declined_rate"] == 0.5
+    assert got["confident_wrong_rate"] == 2 / 5
+    assert [w["question"] for w in got["confident_wrong"]] == [express.text, unanswerable.text]
+
+
+def test_the_report_shows_the_heldout_store_and_the_policy_honesty_table(demo_store, tmp_path):
+    outcomes = [answer(container_for(demo_store, None, "select"), express_question(demo_store))]
+    summary = summarise(outcomes, demo_store.catalogue.names())
+    scores = {"all": {"recall@1": 1.0, "recall@3": 1.0, "recall@5": 1.0, "mrr": 1.0, "n": 1}}
+    part = {"store": "leaf_and_kettle", "held_out": True, "questions": 1, "items": 1,
+            "retrieval": {form: scores for form in ("raw", "chunks", "bot")} | {"misses": []},
+            "answers": {"select": {"all": summary, "by_route": {"policy": summary}, "seconds": 1, "llm": False}}}
+    text = render({"knowledge": [part]}, tmp_path)
+    assert "| leaf_and_kettle (held-out) | chunks all | 1 | 100.0%" in text
+    assert "| leaf_and_kettle (held-out) | select | 100.0% of 1 | 0.0% | 0.0% | n/a of 0 | 0.0% |" in text

@@ -88,3 +88,15 @@ def test_the_shops_own_domain_from_the_facts_passes():
     draft = "Sure. You can track it at Shop.Example.com."
     out = Phraser(FakeChatModel(draft), [], mode="free").phrase("policy", "where is my order?", facts)
     assert (out.text, out.grounding) == (draft, "llm")
+
+
+def test_policy_answers_can_make_every_ranked_fact_lead_so_the_model_only_opens():
+    llm = FakeChatModel('{"intro": "Sure", "facts": [1, 2, 3]}')
+    phraser = Phraser(llm, [])
+    facts = ["Returns are free.", "Use our label.", "Refunds take 5 days."]
+    phrased = phraser.phrase("policy", "is returning free?", facts, max_facts=3, lead=3)
+    assert '[" "1" "," " "? "2" "," " "? "3" ("," " "? idx){0,0}' in llm.calls[0]["grammar"]
+    assert phrased.text == "Sure! Returns are free. Use our label. Refunds take 5 days."
+    # a task whose facts are not ranked (a staff summary) leads with none
+    phraser.phrase("summary", "who?", facts, max_facts=3, lead=3)
+    assert '[" idx (' in llm.calls[1]["grammar"]

@@ -14,9 +14,27 @@ from eval.questions import build_question_set, question_file_for, squash, states
 from eval.retrieval import first_gold_rank, scores
 
 
-@pytest.fixture(params=["demo_store", "tau_store"])
+@pytest.fixture(scope="session")
+def heldout_store():
+    from bot.adapters.store_dir import load_store
+    from tests.conftest import ROOT
+
+    return load_store(ROOT / "knowledge" / "leaf_and_kettle")
+
+
+@pytest.fixture(params=["demo_store", "tau_store", "heldout_store"])
 def store(request):
     return request.getfixturevalue(request.param)
+
+
+def test_unanswerable_questions_have_no_gold_and_no_expected_fact(store):
+    unanswerable = [q for q in build_question_set(store) if q.kind == "policy" and not q.answerable]
+    assert len({q.item for q in unanswerable}) >= 3  # every store is also asked what its pages do not say
+    assert all(q.item.startswith("unanswerable:") and not q.gold_phrase and not q.expect for q in unanswerable)
+
+
+def test_the_heldout_question_file_says_it_was_frozen_before_tuning(heldout_store):
+    assert "Frozen before tuning" in question_file_for(heldout_store).read_text().splitlines()[0]
 
 
 def test_every_store_has_a_policy_question_file(store):

@@ -182,3 +182,125 @@ def test_a_like_for_like_swap_when_asked_for_the_same_one():
     assert parse.choose_new_variant("same but 80%", VARIANTS["a"]["options"], VARIANTS, "a").item_id is None
     # Naming every option of the item it already is means the same variant again.
     assert parse.choose_new_variant("clicky, RGB, full size", VARIANTS["a"]["options"], VARIANTS, "a").item_id == "a"
+
+
+# --- order requests in shoppers' words (issue 14, item 5) ----------------------------------------------
+from bot.domain.order_requests import corrected_kind, order_request_intent, stated_kind  # noqa: E402
+
+EARBUDS = [  # one order, three items of one product, one option shared by all of them
+    {"name": "Wireless Earbuds", "item_id": "a", "options": {"color": "blue", "battery life": "4 hours",
+                                                              "water resistance": "IPX4"}, "price": 1},
+    {"name": "Water Bottle", "item_id": "w", "options": {"capacity": "1000ml", "color": "blue"}, "price": 2},
+    {"name": "Wireless Earbuds", "item_id": "b", "options": {"color": "blue", "battery life": "6 hours",
+                                                              "water resistance": "IPX4"}, "price": 3},
+    {"name": "Wireless Earbuds", "item_id": "c", "options": {"color": "blue", "battery life": "4 hours",
+                                                              "water resistance": "IPX7"}, "price": 4},
+]
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("the blue earbuds with IPX7", ["c"]),  # "blue" fits all three: only IPX7 tells them apart
+    ("the IPX4 earbuds", ["a", "b"]),
+    ("the earbuds", ["a", "b", "c"]),  # no option said: every one of them (the bot lists them in the summary)
+    ("the 6 hours IPX7 earbuds", []),  # fits none: asked again, never a guess
+    ("the water bottle", ["w"]),
+])
+def test_items_of_one_product_told_apart_by_their_options(text, ids):
+    assert parse.match_order_items(text, EARBUDS) == ids
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("only the blue IPX7 one", ["c"]),
+    ("the blue one", []),  # a blue bottle and blue earbuds: ambiguous, so nothing
+    ("the IPX4 ones", ["a", "b"]),
+])
+def test_options_alone_name_items_when_they_point_at_one_product(text, ids):
+    assert parse.match_order_items(text, EARBUDS, options_alone=True) == ids
+
+
+@pytest.mark.parametrize("text, change", [
+    ("only the blue IPX7 one", ("only", ["c"])),
+    ("just the water bottle", ("only", ["w"])),
+    ("not the IPX4 ones", ("remove", ["a", "b"])),
+    ("remove the water bottle", ("remove", ["w"])),
+    ("I also want to return the water bottle", None),  # adding is not narrowing
+    ("yes", None),
+])
+def test_selection_changes_at_the_confirmation(text, change):
+    assert parse.selection_change(text, EARBUDS, ["a", "b", "c", "w"]) == change
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("no, that's not right", "no"), ("No that is not what I wanted", "no"), ("that's wrong", "no"),
+    ("nope, not correct", "no"),
+    ("no, the 1.5L glass one instead", "unclear"),  # a correction, not a decline
+    ("not the IPX4 ones", "unclear"),
+    ("that's right", "yes"),
+])
+def test_a_rejection_of_the_summary_is_a_no(text, answer):
+    assert parse.consent(text, None) == answer
+
+
+@pytest.mark.parametrize("text, closing", [
+    ("ok thanks", True), ("thank you, bye", True), ("never mind", True), ("forget it", True),
+    ("that's all for now", True), ("no thanks", True), ("great, thanks!", True),
+    ("ok", False), ("no", False), ("yes", False), ("thanks, and what's the tracking number?", False),
+    ("never mind the lamp, return the kettle", False),
+])
+def test_closing_messages(text, closing):
+    assert parse.is_closing(text) is closing
+
+
+@pytest.mark.parametrize("text, stated, corrected", [
+    ("No, I don't want to exchange anything, I want to return it", "return", "return"),
+    ("I'd like to send back the keyboard", "return", "return"),
+    ("Can I return the keyboard?", "return", None),  # a question: not a correction mid-request
+    ("can I return it instead?", "return", "return"),
+    ("I want to exchange it instead of returning it", "exchange", "exchange"),
+    ("refund it to my credit card please", "return", None),  # an answer about the refund, not a new kind
+    ("the gaming mouse and the bookshelf", None, None),
+])
+def test_the_request_kind_in_the_shoppers_words(text, stated, corrected):
+    assert stated_kind(text) == stated and corrected_kind(text) == corrected
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Can I return the water bottle? It was order #W1234567", "order_return"),  # an order id makes it a request
+    ("I'd like to send back the keyboard from order W1234567", "order_return"),
+    ("I don't want to cancel #W1234567, I want to return it", "order_return"),
+    ("can I still cancel it?", None),  # a question about the rules
+    ("how do returns work?", None),
+    ("For order #W8557584, I want to change the payment method to my credit card.", "order_modify"),
+])
+def test_order_request_intent_in_shoppers_words(text, intent):
+    assert order_request_intent(text) == intent
+
+
+@pytest.mark.parametrize("text, facts", [
+    ("Could you tell me the tracking number of order #W1234567?", ["tracking"]),
+    ("How much was order #W1234567 in total?", ["total"]),
+    ("how much did I pay in total for the grills?", ["total"]),
+    ("how much will I get back in total?", ["refund"]),
+    ("which card did I pay with for #W1234567?", ["payment"]),
+    ("how much is the grill?", []),  # the catalogue's price, no order of theirs
+    ("can I still cancel my order?", []),  # the rules
+    ("what is the refund policy for my order?", []),
+    ("I want to cancel my order for the tea kettle and get a full refund.", []),  # a request, not a question
+])
+def test_questions_about_own_orders(text, facts):
+    assert parse.order_question(text) == facts
+
+
+@pytest.mark.parametrize("text", ["Is order #W1234567 cancelled?", "was #W1234567 returned already?",
+                                  "what's the cancellation fee for #W1234567?"])
+def test_a_state_or_a_fee_is_not_a_request(text):
+    assert order_request_intent(text) is None and stated_kind(text) is None
+
+
+@pytest.mark.parametrize("text, known, facts", [
+    ("what's the total refund?", True, ["refund"]),  # after a return, from a verified shopper
+    ("what's the total refund?", False, []),  # nobody known: a question about the rules, not an order
+    ("how much is the refund for a return?", False, []),
+])
+def test_a_verified_shopper_asking_about_the_refund_means_their_own(text, known, facts):
+    assert parse.order_question(text, known) == facts

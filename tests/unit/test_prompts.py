@@ -40,6 +40,14 @@ def test_ranked_answers_must_start_with_the_best_fact():
     assert '[" idx (' in select_grammar(4, max_pick=3)
 
 
+def test_grammar_can_make_the_reply_lead_with_the_first_two_facts():
+    # a policy answer's best passage and the sentence that completes it, then at most one more
+    assert '[" "1" "," " "? "2" ("," " "? idx){0,1}' in select_grammar(4, max_pick=3, lead_with_first=True, lead=2)
+    # never more lead facts than there are facts, and no lead at all without lead_with_first
+    assert '[" "1" ("," " "? idx){0,0}' in select_grammar(1, max_pick=3, lead_with_first=True, lead=2)
+    assert '[" idx (' in select_grammar(4, max_pick=3, lead=2)
+
+
 def test_example_texts_are_the_few_shot_facts_and_questions_but_not_the_openers():
     from bot.domain.prompts import EXAMPLE_TEXTS, FEW_SHOT
 

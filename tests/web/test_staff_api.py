@@ -102,3 +102,16 @@ def test_staff_accounts_need_a_real_password(staff, monkeypatch, tmp_path):
         assert staff_users_main(["add", "carol"]) == 0
     finally:
         get_settings.cache_clear()
+
+
+def test_reviews_left_through_the_assistant_are_listed_for_staff_only(staff):
+    store = staff["container"].chat.store
+    store.ensure("review-shopper")
+    store.add("review-shopper", "shopper", "the lamp is lovely, 5 stars")
+    store.add("review-shopper", "bot", "Thank you! I've recorded your review…",
+              metadata={"kind": "review_recorded", "review": {"text": "the lamp is lovely, 5 stars"}})
+    store.add("review-shopper", "bot", "Anything else?", metadata={"kind": "policy"})
+    assert httpx.get(f"{staff['url']}/staff/api/reviews").status_code == 401
+    alice, _ = logged_in(staff["url"], "alice")
+    reviews = alice.get("/staff/api/reviews").json()["reviews"]
+    assert [r["text"] for r in reviews if r["conversation_id"] == "review-shopper"] == ["the lamp is lovely, 5 stars"]

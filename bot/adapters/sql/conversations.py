@@ -227,6 +227,15 @@ class SqlConversationStore:
             query = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
             return [_as_dict(m) for m in session.scalars(query)]
 
+    def reviews(self, limit: int = 50) -> list[dict]:
+        """Shop reviews shoppers left through the bot, newest first (the bot's reply carries the text)."""
+        with self._session() as session:
+            query = (select(Message).where(Message.author == "bot")
+                     .where(Message.meta["kind"].as_string() == "review_recorded")
+                     .order_by(Message.id.desc()).limit(limit))
+            return [{"conversation_id": m.conversation_id, "message_id": m.id, "at": m.at.isoformat(),
+                     "text": ((m.meta or {}).get("review") or {}).get("text", "")} for m in session.scalars(query)]
+
     def set_feedback(self, conversation_id: str, message_id: int, value: str) -> bool:
         """Thumbs up/down on one of this conversation's bot messages; False for anything else."""
         if value not in ("up", "down"):

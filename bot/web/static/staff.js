@@ -68,6 +68,22 @@
     }
   }
 
+  // Reviews shoppers left through the assistant (the reply that recorded each one holds its text).
+  async function refreshReviews() {
+    const data = await getJSON("/staff/api/reviews");
+    if (!data) return;
+    const list = $("reviews");
+    list.replaceChildren();
+    $("reviews-empty").hidden = data.reviews.length > 0;
+    for (const r of data.reviews) {
+      const item = document.createElement("li");
+      item.className = "review-item";
+      item.append(text("span", `“${r.text}”`), document.createElement("br"),
+                  text("span", `${new Date(r.at).toLocaleString()} · conversation ${r.conversation_id.slice(0, 8)}`, "queue-meta"));
+      list.append(item);
+    }
+  }
+
   async function refreshConversation() {
     if (!current) return;
     const c = await getJSON(`/staff/api/conversations/${current}`);
@@ -135,6 +151,8 @@
   });
 
   refreshQueue();
+  refreshReviews();
   setInterval(refreshQueue, 2000);
+  setInterval(refreshReviews, 10000);
   setInterval(refreshConversation, 1500);
 })();

@@ -1,0 +1,167 @@
+"""Policy pages cut into answer-sized passages, each with its section context. Pure: no I/O.
+
+A passage is what a policy answer quotes: one sentence of a paragraph, one row of a table (read as
+"Standard: delivery time 3–7 business days; cost $5.95."), a short list with its lead-in line
+("We accept: Visa; PayPal; gift cards."), or one sentence of a long list item. Each keeps the headings
+above it (`context`), which retrieval reads with the text: "Return Window" is what a shopper asking
+for the "return window" means, even when the sentence says "within 30 days of the delivery date".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.domain.facts import split_sentences
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+(.*)")
+_LEANS_BACK = re.compile(r"^(?:It|They|This|These|That|Those|Such)\b")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
+_SHORT_LIST_CHARS = 320  # a list this short reads as one answer ("which cards?"); longer: item by item
+_WHOLE_ITEM_CHARS = 300  # a list item up to this long stays whole ("Original payment method: ... It is ...")
+_MIN_WORDS = 4  # "Never." or "Sorry about that!" alone answers nothing: joined to the next sentence
+
+
+@dataclass(frozen=True)
+class PolicyPassage:
+    text: str  # plain sentence(s), as the shopper will read them
+    context: str  # the headings above it: "Returns and Refunds › Return Window"
+    section: str  # the nearest heading (the citation's section)
+    raw: str  # its own Markdown (a table row keeps its cells: eval finds its gold phrases in it)
+
+    def indexed_text(self) -> str:
+        """What retrieval reads: the headings, then the passage."""
+        return f"{self.context}: {self.text}" if self.context else self.text
+
+
+def plain(text: str) -> str:
+    """Markdown emphasis and code marks removed, whitespace collapsed."""
+    return " ".join(re.sub(r"[*_`]{1,3}", "", text).split())
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences of a paragraph; a very short one is joined to the one after it."""
+    out: list[str] = []
+    carry = ""
+    for s in split_sentences(plain(text)):
+        s = f"{carry} {s}".strip() if carry else s
+        if out and _LEANS_BACK.match(s):  # "It is processed within 5 days" needs the sentence before it
+            out[-1] = f"{out[-1]} {_sentence(s)}"
+            continue
+        if len(s.split()) < _MIN_WORDS:
+            carry = s
+            continue
+        carry = ""
+        out.append(_sentence(s))
+    if carry:
+        if out:
+            out[-1] = f"{out[-1]} {_sentence(carry)}"
+        else:
+            out.append(_sentence(carry))
+    return out
+
+
+def _cells(line: str) -> list[str]:
+    return [plain(c) for c in line.strip().strip("|").split("|")]
+
+
+def _table_rows(lines: list[str]) -> list[tuple[str, str, str]]:
+    """(sentence, raw row) for every body row: 'Standard: delivery time 3–7 business days; cost $5.95.'"""
+    header = _cells(lines[0])
+    out = []
+    for line in lines[1:]:
+        if _TABLE_RULE.match(line):
+            continue
+        cells = _cells(line)
+        pairs = [f"{h.lower()} {c}" if h else c for h, c in zip(header[1:], cells[1:]) if c]
+        out.append((_sentence(f"{cells[0]}: {'; '.join(pairs)}" if pairs else cells[0]), line.strip(), ""))
+    return out
+
+
+def _list_passages(lead: str, items: list[str]) -> list[tuple[str, str, str]]:
+    texts = [plain(i).rstrip(".;,") for i in items]
+    raw = "\n".join(items)
+    joined = "; ".join(texts)
+    short = all(len(t.split()) <= 16 and not re.search(r"[.!?]\s+[A-Z]", t) for t in texts)
+    if short and len(joined) <= _SHORT_LIST_CHARS:
+        head = plain(lead).rstrip(":") if lead else ""
+        return [(_sentence(f"{head}: {joined}" if head else joined), f"{lead}\n{raw}".strip(), "")]
+    # long items stand alone; the lead-in ("When you request a return you choose:") joins their context
+    extra = plain(lead).rstrip(":")
+    return [(s, item if whole else s, extra) for item in items
+            for whole in [len(item) <= _WHOLE_ITEM_CHARS]
+            for s in ([_sentence(plain(item))] if whole else _sentences(item))]
+
+
+def page_passages(title: str, text: str) -> list[PolicyPassage]:
+    """Every passage of one Markdown page, in page order."""
+    headings: dict[int, str] = {}
+    out: list[PolicyPassage] = []
+    block: list[str] = []
+
+    def context() -> tuple[str, str]:
+        path = [headings[level] for level in sorted(headings)]
+        if not path or path[0] != title:
+            path = [title] + path
+        return " › ".join(p for p in path if p), (path[-1] if path else title)
+
+    def flush() -> None:
+        if not block:
+            return
+        ctx, section = context()
+        pieces: list[tuple[str, str, str]] = []  # (text, raw Markdown, extra context)
+        lines = [line for line in block if line.strip()]
+        block.clear()
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            if line.lstrip().startswith("|"):
+                j = i
+                while j < len(lines) and lines[j].lstrip().startswith("|"):
+                    j += 1
+                pieces += _table_rows(lines[i:j])
+                i = j
+            elif _BULLET.match(line):
+                j = i
+                items = []
+                while j < len(lines) and (_BULLET.match(lines[j]) or (items and lines[j].startswith("  "))):
+                    m = _BULLET.match(lines[j])
+                    if m:
+                        items.append(m.group(1).strip())
+                    else:
+                        items[-1] += " " + lines[j].strip()
+                    j += 1
+                lead = ""
+                if pieces and pieces[-1][1].rstrip().endswith(":"):  # "We accept:" introduces the list
+                    lead = pieces.pop()[1]
+                pieces += _list_passages(lead, items)
+                i = j
+            else:
+                j = i
+                while j < len(lines) and not (lines[j].lstrip().startswith("|") or _BULLET.match(lines[j])):
+                    j += 1
+                paragraph = " ".join(line.strip() for line in lines[i:j])
+                if paragraph.rstrip().endswith(":") and j < len(lines) and _BULLET.match(lines[j]):
+                    pieces.append((plain(paragraph), paragraph, ""))  # the lead-in of the list that follows
+                else:
+                    pieces += [(s, s, "") for s in _sentences(paragraph)]
+                i = j
+        out.extend(PolicyPassage(t, f"{ctx} › {extra}" if extra else ctx, section, raw)
+                   for t, raw, extra in pieces if t.strip(" .:"))
+
+    for line in text.splitlines():
+        heading = _HEADING.match(line)
+        if heading:
+            flush()
+            level = len(heading.group(1))
+            headings = {k: v for k, v in headings.items() if k < level}
+            headings[level] = plain(heading.group(2))
+            continue
+        block.append(line)
+    flush()
+    return out

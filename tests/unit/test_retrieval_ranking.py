@@ -1,0 +1,54 @@
+"""Fused ranking of policy passages: key terms, BM25, and the kind of answer the question wants."""
+import pytest
+
+from bot.knowledge.ranking import bm25, kind_match, rank, terms, wanted_kinds
+
+
+def test_terms_fold_shop_synonyms_and_drop_stop_words():
+    assert terms("Can I send it back and get my money back?") == ["return", "refund", "back"]
+    assert sorted(terms("Is shipping free?")) == sorted(terms("free delivery")) == sorted(terms("shipped for free"))
+    assert terms("deleted") == terms("deletion") == terms("delete") != terms("deliver")
+
+
+def test_bm25_prefers_the_document_with_the_rare_query_term():
+    docs = [terms("refunds take 5 days"), terms("refunds go to the card"), terms("exchanges take 3 days")]
+    scores = bm25(terms("how long do refunds take"), docs)
+    assert scores[0] == max(scores) and scores[2] < scores[0]
+    assert bm25(["nothing"], docs) == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How long do I have to return an item?", "duration"),  # how long -> a duration
+    ("until when can I swap my jacket", "duration"),
+    ("How much does express shipping cost?", "amount"),  # how much / cost -> an amount
+    ("is sending stuff back free", "amount"),
+    ("Which payment methods do you accept?", "list"),  # which -> a list
+    ("Can I return clearance items?", "rule"),  # can I -> a rule
+    ("Do you ship internationally?", "yes_no"),  # do you -> a yes or no
+])
+def test_the_question_says_which_kind_of_answer_it_wants(question, kind):
+    assert kind in wanted_kinds(question)
+
+
+@pytest.mark.parametrize("wanted, text, matches", [
+    ({"duration"}, "Refunds are processed within 5–10 business days.", True),
+    ({"duration"}, "Refunds go to the original payment method.", False),
+    ({"amount"}, "Express shipping is always $19.95.", True),
+    ({"amount"}, "Express shipping is not available to PO boxes.", False),
+    ({"list", "rule"}, "We accept: Visa; PayPal; gift cards.", True),  # the most specific kind decides
+    (set(), "Anything at all.", False),
+])
+def test_a_passage_matches_when_it_holds_the_wanted_kind(wanted, text, matches):
+    assert kind_match(wanted, text) is matches
+
+
+def test_the_answering_passage_overtakes_a_slightly_closer_one():
+    texts = ["Returns: When you request a return you choose how to receive your refund.",
+             "Returns › Return Window: You can return items within 30 days of the delivery date."]
+    ranked = rank("what's your return window", texts, dense=[0.62, 0.58])
+    assert ranked[0].index == 1 and ranked[0].kind is False and ranked[0].lexical == 1.0
+
+
+def test_without_lexical_or_kind_evidence_the_dense_order_stands():
+    ranked = rank("hello there", ["alpha beta.", "gamma delta."], dense=[0.3, 0.5])
+    assert [r.index for r in ranked] == [1, 0] and ranked[0].score == 0.5
