@@ -150,13 +150,25 @@ def redirect_to_order_form(tracker: Tracker, desk: Callable[[], Any] | None = No
     product question starts the order form."""
     text = tracker.latest_message.get("text") or ""
     asks = order_question(text, bool(tracker.get_slot("customer_id")))
-    intent = order_request_intent(text) or ("order_status" if asks else None)
+    intent = order_request_intent(text) or ("order_status" if asks else None) or about_own_order(tracker, text)
     if not intent or tracker.active_loop.get("name"):
         return None
     events, messages = start_request(tracker, intent if intent != "order_status" else "", desk)
     return [*events, FollowupAction("order_form")], messages
 
 
+def about_own_order(tracker: Tracker, text: str) -> str | None:
+    """A message naming one of the shopper's order ids that NLU read as a product question or could not
+    place ("the espresso machine in W2598324 - I'd prefer a capsule one") is about that order: the likeliest
+    order intent in NLU's ranking (else a change), which the form then fits to the order's status."""
+    if intent_of(tracker) not in UNSURE_OR_PRODUCT or not find_order_ids(text):
+        return None
+    ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
+    return next((name for name in ranking if name in ORDER_INTENTS - READ_INTENTS), "order_modify")
+
+
+UNSURE_OR_PRODUCT = {"nlu_fallback", "product_price", "product_availability", "product_options", "product_info",
+                     "product_describe", "recommendation"}
 ORDER_INTENTS = {"order_status", "order_cancel", "order_modify", "order_return", "order_exchange", "order_list",
                  "account_info"}
 READ_INTENTS = {"order_status", "order_list", "account_info"}

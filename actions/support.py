@@ -62,6 +62,15 @@ class ActionClarify(ServiceAction):
         return "action_clarify"
 
     async def run(self, dispatcher, tracker, domain):
+        from actions.orders import redirect_to_order_form  # late: orders imports actions.base
+
+        # The shopper's own verb and order ("exchange the kettle from order #W…") need no question.
+        redirect = await asyncio.to_thread(redirect_to_order_form, tracker, lambda: self.services.orders)
+        if redirect:
+            events, messages = redirect
+            for message in messages:
+                send(dispatcher, message, False)
+            return events
         choices = readings(tracker.latest_message.get("intent_ranking") or [])
         if len(choices) < 2:
             from actions.knowledge import ActionKnowledgeFallback

@@ -32,7 +32,9 @@ def normalise(predicted: str) -> str:
     return "out_of_scope" if predicted in FALLBACK else predicted
 
 
-async def predict(model: Path, texts: list[str]) -> list[str]:
+async def predict(model: Path, texts: list[str], parses: list | None = None) -> list[str]:
+    """The pipeline's intent per text (NLU fallback counted as out of scope); `parses` collects each
+    full parse (intent ranking included) when given."""
     import logging
 
     from rasa.core.agent import Agent
@@ -47,6 +49,8 @@ async def predict(model: Path, texts: list[str]) -> list[str]:
     for text in texts:
         parsed = await agent.parse_message(text)
         predictions.append(normalise(parsed["intent"]["name"]))
+        if parses is not None:
+            parses.append(parsed)
     return predictions
 
 
@@ -103,6 +107,42 @@ def _plot(matrix, labels: list[str], path: Path) -> None:
     plt.close(fig)
 
 
+def outcomes(gold: list[str], parses: list[dict]) -> dict:
+    """What the shopper meets: a direct answer (right or wrong), or a clarifying question whose buttons
+    hold the right reading or not (bot/domain/clarify.py picks them from the ranking, as the bot does)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bot.domain.clarify import readings
+
+    counts = Counter()
+    for want, parsed in zip(gold, parses):
+        name = parsed["intent"]["name"]
+        ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        top = ranking[0]["name"] if ranking else name
+        counts["top_right"] += top == want
+        if name != "nlu_fallback":
+            counts["direct_right" if name == want else "direct_wrong"] += 1
+            continue
+        offered = readings(ranking)
+        if len(offered) < 2:  # no question: the knowledge fallback answers (fine for out of scope)
+            counts["fallback_right" if want == "out_of_scope" else "fallback_wrong"] += 1
+        else:
+            counts["clarified_right" if want in offered else "clarified_wrong"] += 1
+    n = max(1, len(gold))
+    return {key: counts[key] / n for key in ("top_right", "direct_right", "direct_wrong", "clarified_right",
+                                             "clarified_wrong", "fallback_right", "fallback_wrong")}
+
+
+def outcome_lines(part: dict) -> str:
+    return "\n".join([
+        "", f"- The classifier's top intent is right for **{part['top_right']:.1%}**.",
+        f"- What the shopper meets: a direct answer to the right intent {part['direct_right']:.1%}, to a wrong one "
+        f"{part['direct_wrong']:.1%}; a clarifying question offering the right reading {part['clarified_right']:.1%}, "
+        f"not offering it {part['clarified_wrong']:.1%}; the knowledge fallback {part['fallback_right'] + part['fallback_wrong']:.1%} "
+        f"(of which out of scope as it should be {part['fallback_right']:.1%}).", ""])
+
+
 def heldout_examples(path: Path, limit: int | None) -> list[tuple[str, str]]:
     """The frozen held-out paraphrases (never trained on); a stratified-enough sample under --limit."""
     examples = yaml.safe_load(path.read_text())["examples"]
@@ -150,14 +190,19 @@ def main() -> None:
     examples = load_examples(args.bitext, mapping, args.limit)
     model = args.model if args.model.is_file() else latest_model(args.model)
     started = time.perf_counter()
-    predicted = asyncio.run(predict(model, [text for text, _ in examples]))
+    parses: list = []
+    predicted = asyncio.run(predict(model, [text for text, _ in examples], parses))
     seconds = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
     text, summary = report([gold for _, gold in examples], predicted, args.out, seconds, model)
+    summary["outcomes"] = outcomes([gold for _, gold in examples], parses)
+    text += outcome_lines(summary["outcomes"])
     if args.heldout.exists():
         heldout = heldout_examples(args.heldout, args.limit)
-        summary["heldout"] = heldout_scores(heldout, asyncio.run(predict(model, [t for t, _ in heldout])))
-        text += heldout_lines(summary["heldout"])
+        held_parses: list = []
+        summary["heldout"] = heldout_scores(heldout, asyncio.run(predict(model, [t for t, _ in heldout], held_parses)))
+        summary["heldout"]["outcomes"] = outcomes([gold for _, gold in heldout], held_parses)
+        text += heldout_lines(summary["heldout"]) + outcome_lines(summary["heldout"]["outcomes"])
     (args.out / "intents.md").write_text(text)
     (args.out / "parts").mkdir(exist_ok=True)
     (args.out / "parts" / "intents.json").write_text(json.dumps(summary, indent=2))

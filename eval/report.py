@@ -42,12 +42,23 @@ def intents_section(part: dict | None) -> list[str]:
     return lines + [
         f"{part['n']} utterances of a third-party dataset, never trained on, mapped by "
         "`eval/bitext_intents.yml` to the intent whose flow serves each of its 27 request types.", "",
-        f"- Accuracy **{pct(part['accuracy'])}**, macro-F1 **{part['macro_f1']:.3f}**, out of scope recognised "
-        f"**{pct(part['out_of_scope_recall'])}**, {part['ms_per_utterance']:.0f} ms per utterance.",
+        f"- Accuracy **{pct(part['accuracy'])}**, macro-F1 **{part['macro_f1']:.3f}**, "
+        f"{part['ms_per_utterance']:.0f} ms per utterance.",
         "- Weakest intents (F1): " + ", ".join(f"{k} {v:.2f}" for k, v in weakest) + ".",
         "- Most frequent confusions: " + "; ".join(f"{g} → {p} ({n})" for g, p, n in part["confusions"][:3]) + ".",
+        *outcome_lines(part.get("outcomes")),
         "", "Per-intent table: [intents.md](intents.md). ![Bitext confusion matrix](intent_confusion.png)", "",
         *heldout_lines(part.get("heldout"))]
+
+
+def outcome_lines(part: dict | None) -> list[str]:
+    """Accuracy above counts a clarifying question as a miss; this says what the shopper actually met."""
+    if not part:
+        return []
+    return [f"- The classifier's top intent is right for **{pct(part['top_right'])}**. What the shopper meets: a "
+            f"direct answer to the right intent {pct(part['direct_right'])}, to a wrong one {pct(part['direct_wrong'])}; "
+            f"a clarifying question offering the right reading {pct(part['clarified_right'])} (not offering it "
+            f"{pct(part['clarified_wrong'])}); the knowledge fallback {pct(part['fallback_right'] + part['fallback_wrong'])}."]
 
 
 def heldout_lines(part: dict | None) -> list[str]:
@@ -57,7 +68,8 @@ def heldout_lines(part: dict | None) -> list[str]:
             f"{part['n']} shopper messages written once, before tuning, by someone who never saw the training data "
             f"(`eval/heldout/intents.yml`, never trained on): accuracy **{pct(part['accuracy'])}**, macro-F1 "
             f"**{part['macro_f1']:.3f}**. Most frequent confusions: "
-            + "; ".join(f"{g} → {p} ({n})" for g, p, n in part["confusions"][:3]) + ".", ""]
+            + "; ".join(f"{g} → {p} ({n})" for g, p, n in part["confusions"][:3]) + ".", "",
+            *outcome_lines(part.get("outcomes")), ""]
 
 
 def candidates_section(rows: list | None) -> list[str]:
@@ -282,10 +294,16 @@ def plot_cross_validation(part: dict, path: Path) -> None:
 def headline(parts: dict) -> list[str]:
     rows = ["| what | result |", "|---|---|"]
     if i := parts.get("intents"):
-        rows.append(f"| Bitext intents ({i['n']} utterances) | accuracy {pct(i['accuracy'])}, macro-F1 "
-                    f"{i['macro_f1']:.3f}, out of scope recognised {pct(i['out_of_scope_recall'])} |")
+        served = ""
+        if o := i.get("outcomes"):
+            served = (f"; top intent right {pct(o['top_right'])}; answered right or asked with the right reading "
+                      f"offered {pct(o['direct_right'] + o['clarified_right'])}, answered wrong {pct(o['direct_wrong'])}")
+        rows.append(f"| Bitext intents ({i['n']} utterances) | accuracy {pct(i['accuracy'])} (a clarifying question "
+                    f"counts as a miss), macro-F1 {i['macro_f1']:.3f}{served} |")
     if i and (h := i.get("heldout")):
-        rows.append(f"| Frozen held-out paraphrases ({h['n']}) | accuracy {pct(h['accuracy'])}, macro-F1 {h['macro_f1']:.3f} |")
+        o = h.get("outcomes") or {}
+        extra = f"; top intent right {pct(o['top_right'])}, answered wrong {pct(o['direct_wrong'])}" if o else ""
+        rows.append(f"| Frozen held-out paraphrases ({h['n']}) | accuracy {pct(h['accuracy'])}, macro-F1 {h['macro_f1']:.3f}{extra} |")
     if cv := parts.get("cross_validation"):
         rows.append(f"| Rasa {cv['folds']}-fold cross-validation | accuracy {pct(cv['accuracy'])}, macro-F1 {cv['macro_f1']:.3f} |")
     for part in parts.get("knowledge", []):

@@ -6,6 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import ActionPolicyAnswer
+from actions.products import ActionProductQuestion
 from actions.orders import (ActionIdentify, ActionStartOrderRequest, ActionStopOrderRequest, ActionSubmitOrderRequest,
                             ValidateOrderForm)
 from bot.adapters.sql import SqlCommerceStore
@@ -281,3 +282,20 @@ async def test_the_refund_total_asked_after_a_return_is_answered_from_the_order(
 async def test_an_invoice_request_is_a_question_about_the_shoppers_orders(tau):
     _, events = await run(ActionStartOrderRequest(tau), tracker("I need an invoice for my last purchase", "invoice"))
     assert slots_of(events)["order_request"] == "question"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("The espresso machine in {order} (not shipped yet) - I'd prefer a capsule one with the 1L tank.", "product_options"),
+    ("the security camera in my order {order} - upgrade it to 4K please", "nlu_fallback"),
+])
+async def test_a_message_about_one_of_my_orders_read_as_a_product_question_starts_the_order_form(container, text, intent):
+    order = PENDING["order_id"]
+    _, events = await run(ActionProductQuestion(container), tracker(text.format(order=order), intent))
+    assert slots_of(events)["order_request"] in ("modify_items", "exchange")
+    assert {"event": "followup", "name": "order_form", "timestamp": None} in events
+
+
+async def test_a_policy_question_naming_an_order_without_a_verb_stays_a_policy_question(container):
+    text = f"how long does standard shipping usually take, e.g. for {PENDING['order_id']}?"
+    _, events = await run(ActionPolicyAnswer(container), tracker(text, "policy_shipping"))
+    assert "order_request" not in slots_of(events)

@@ -77,3 +77,15 @@ async def test_one_reading_only_falls_back_to_the_shops_knowledge(container):
     ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "greet", "confidence": 0.2}]
     messages, _ = await run(ActionClarify(container), tracker("blorp", "nlu_fallback", ranking=ranking))
     assert messages and messages[0]["custom"]["shopbot"]["kind"] != "clarify"
+
+
+async def test_an_unsure_reading_of_a_plain_order_request_starts_the_order_form_instead(container):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "order_exchange", "confidence": 0.29},
+               {"name": "product_options", "confidence": 0.27}]
+    t = tracker("I want to exchange the electric kettle from order #W1630030.", "nlu_fallback",
+                {"customer_id": "raj_santos_9079"}, ranking=ranking)
+    dispatcher = CollectingDispatcher()
+    events = await ActionClarify(container).run(dispatcher, t, {})
+    assert {"event": "followup", "name": "order_form"} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert {"order_request": "exchange"}.items() <= {e["name"]: e["value"] for e in events if e.get("event") == "slot"}.items()
+    assert not any(m.get("buttons") for m in dispatcher.messages)

@@ -34,8 +34,13 @@ def load_scripts(split: str) -> dict[int, dict]:
     return {s["task"]: s for s in yaml.safe_load(path.read_text()) or []} if path.exists() else {}
 
 
+# Script sets -> the tau task file they play (train_alt: the same train tasks in other shoppers' words).
+TASK_FILES = {"train_alt": "train"}
+
+
 def load_tasks(store: Path, split: str) -> dict[int, dict]:
-    return {t["task_index"]: t for t in json.loads((store / f"tasks_{split}.json").read_text())}
+    tasks = store / f"tasks_{TASK_FILES.get(split, split)}.json"
+    return {t["task_index"]: t for t in json.loads(tasks.read_text())}
 
 
 @dataclass

@@ -17,7 +17,7 @@ from tests.conformance.runner import load_scripts, load_tasks, run_script
 from tests.e2e.conftest import say
 
 FULL = os.environ.get("SHOPBOT_CONFORMANCE") == "all"
-SPLITS = ["dev", "train"] if FULL else ["dev"]
+SPLITS = ["dev", "train", "train_alt"] if FULL else ["dev"]
 if os.environ.get("SHOPBOT_CONFORMANCE_SPLIT"):  # one split only, e.g. while writing its scripts
     SPLITS = [os.environ["SHOPBOT_CONFORMANCE_SPLIT"]]
 CASES = [(split, task) for split in SPLITS for task in sorted(load_scripts(split))]
