@@ -52,6 +52,8 @@ class ActionRecordReview(Action):
         review = (tracker.get_slot("review_text") or "").strip()
         if review:
             send(dispatcher, review_recorded(review), citations=False)
+        else:  # never silence
+            dispatcher.utter_message(response="utter_anything_else")
         return [SlotSet("review_text", None)]
 
 

@@ -89,3 +89,9 @@ async def test_an_unsure_reading_of_a_plain_order_request_starts_the_order_form_
     assert {"event": "followup", "name": "order_form"} in [{k: e.get(k) for k in ("event", "name")} for e in events]
     assert {"order_request": "exchange"}.items() <= {e["name"]: e["value"] for e in events if e.get("event") == "slot"}.items()
     assert not any(m.get("buttons") for m in dispatcher.messages)
+
+
+async def test_an_empty_review_is_never_silence(container):
+    messages, slots = await run(ActionRecordReview(), tracker("", "leave_review", {"review_text": "   "}))
+    assert messages == [{"response": "utter_anything_else", **{k: v for k, v in messages[0].items() if k != "response"}}]
+    assert slots["review_text"] is None
