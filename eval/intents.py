@@ -135,12 +135,17 @@ def outcomes(gold: list[str], parses: list[dict]) -> dict:
 
 
 def outcome_lines(part: dict) -> str:
-    return "\n".join([
-        "", f"- The classifier's top intent is right for **{part['top_right']:.1%}**.",
-        f"- What the shopper meets: a direct answer to the right intent {part['direct_right']:.1%}, to a wrong one "
-        f"{part['direct_wrong']:.1%}; a clarifying question offering the right reading {part['clarified_right']:.1%}, "
-        f"not offering it {part['clarified_wrong']:.1%}; the knowledge fallback {part['fallback_right'] + part['fallback_wrong']:.1%} "
-        f"(of which out of scope as it should be {part['fallback_right']:.1%}).", ""])
+    return "\n".join(["", *report_lines().outcome_lines(part), ""])
+
+
+def report_lines():
+    """eval/report.py words the held-out and outcome lines once for both reports."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from eval import report
+
+    return report
 
 
 def heldout_examples(path: Path, limit: int | None) -> list[tuple[str, str]]:
@@ -163,11 +168,7 @@ def heldout_scores(rows: list[tuple[str, str]], predicted: list[str]) -> dict:
 
 
 def heldout_lines(part: dict) -> str:
-    return "\n".join([
-        "", "## Frozen held-out paraphrases", "",
-        f"{part['n']} shopper messages written once for evaluation by someone who never saw the training data "
-        f"(`eval/heldout/intents.yml`): accuracy **{part['accuracy']:.1%}**, macro-F1 **{part['macro_f1']:.3f}**.",
-        "Most frequent confusions: " + "; ".join(f"{g} -> {p} ({n})" for g, p, n in part["confusions"]), ""])
+    return "\n".join(["", *report_lines().heldout_lines(part)])
 
 
 def latest_model(models: Path) -> Path:
@@ -202,7 +203,7 @@ def main() -> None:
         held_parses: list = []
         summary["heldout"] = heldout_scores(heldout, asyncio.run(predict(model, [t for t, _ in heldout], held_parses)))
         summary["heldout"]["outcomes"] = outcomes([gold for _, gold in heldout], held_parses)
-        text += heldout_lines(summary["heldout"]) + outcome_lines(summary["heldout"]["outcomes"])
+        text += heldout_lines(summary["heldout"])  # its outcome line included
     (args.out / "intents.md").write_text(text)
     (args.out / "parts").mkdir(exist_ok=True)
     (args.out / "parts" / "intents.json").write_text(json.dumps(summary, indent=2))

@@ -162,17 +162,11 @@ def main() -> None:
 
 
 def write(rows: list[dict], out: Path, n_train: int) -> None:
+    from eval.report import candidates_section  # the same table as in reports/eval.md
+
     lines = ["# Intent classifiers side by side", "",
              f"Trained on the project's {n_train} examples; 5-fold cross-validation on them, the frozen held-out "
-             "paraphrases and Bitext (never trained on).", "",
-             "| candidate | CV accuracy | CV macro-F1 | held-out accuracy | held-out macro-F1 | Bitext accuracy | Bitext macro-F1 |",
-             "|---|---|---|---|---|---|---|"]
-    for row in rows:
-        cells = [row["candidate"]]
-        for key in ("cv", "held-out", "Bitext"):
-            part = row.get(key)
-            cells += [f"{part['accuracy']:.1%}", f"{part['macro_f1']:.3f}"] if part else ["n/a", "n/a"]
-        lines.append("| " + " | ".join(cells) + " |")
+             "paraphrases and Bitext (never trained on).", "", *candidates_section(rows)[2:]]
     out.mkdir(parents=True, exist_ok=True)
     (out / "parts").mkdir(exist_ok=True)
     (out / "nlu_candidates.md").write_text("\n".join(lines) + "\n")

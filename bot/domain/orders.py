@@ -188,6 +188,16 @@ _OPERATIONS = {
 }
 
 
+def items_total(order: dict, item_ids: list[str]) -> float:
+    """What the order's items with these ids cost (an id named twice counts two of its items)."""
+    remaining, total = list(item_ids), 0.0
+    for item in order["items"]:
+        if item["item_id"] in remaining:
+            remaining.remove(item["item_id"])
+            total += item["price"]
+    return round(total, 2)
+
+
 def describe_payment_method(method: dict) -> str:
     """How the bot names a payment method to the shopper."""
     source = method.get("source", "")

@@ -9,7 +9,7 @@ from bot.domain import order_parsing as parse
 from bot.domain.catalogue import money
 from bot.domain.facts import Answer
 from bot.domain.order_wording import address_text, item_label, item_text
-from bot.domain.orders import describe_payment_method
+from bot.domain.orders import describe_payment_method, items_total
 from bot.services.order_facts import OrderFacts
 
 
@@ -119,12 +119,7 @@ class OrderAnswers(OrderFacts):
                     lines.append(f"Order {oid}: a refund of {money(p['amount'])} to your "
                                  f"{self._method(methods, p['payment_method_id'])}.")
             if o.get("return_items"):
-                remaining = list(o["return_items"])
-                amount = 0.0
-                for item in o["items"]:
-                    if item["item_id"] in remaining:
-                        remaining.remove(item["item_id"])
-                        amount += item["price"]
+                amount = items_total(o, list(o["return_items"]))
                 total += amount
                 names = ", ".join(item_label(o, i) for i in o["return_items"])
                 lines.append(f"Order {oid} ({o['status']}: {names}): the refund of "

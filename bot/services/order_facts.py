@@ -12,7 +12,7 @@ from bot.domain.order_wording import (
     options_text,
     refund_timing,
 )
-from bot.domain.orders import Operation, describe_payment_method, price_difference
+from bot.domain.orders import Operation, describe_payment_method, items_total, price_difference
 from bot.ports import CommerceStore
 
 NEW_ITEM_KINDS = ("exchange", "modify_items")
@@ -110,11 +110,4 @@ class OrderFacts:
         return price_difference(order, list(state["order_item_ids"]), list(state["new_item_ids"]), products)
 
     def _return_total(self, state: dict) -> float:
-        order = self.store.get_order(state["order_id"])
-        remaining = list(state["order_item_ids"])
-        total = 0.0
-        for item in order["items"]:
-            if item["item_id"] in remaining:
-                remaining.remove(item["item_id"])
-                total += item["price"]
-        return round(total, 2)
+        return items_total(self.store.get_order(state["order_id"]), list(state["order_item_ids"]))

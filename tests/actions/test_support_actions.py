@@ -93,5 +93,5 @@ async def test_an_unsure_reading_of_a_plain_order_request_starts_the_order_form_
 
 async def test_an_empty_review_is_never_silence(container):
     messages, slots = await run(ActionRecordReview(), tracker("", "leave_review", {"review_text": "   "}))
-    assert messages == [{"response": "utter_anything_else", **{k: v for k, v in messages[0].items() if k != "response"}}]
+    assert [m["response"] for m in messages] == ["utter_anything_else"]
     assert slots["review_text"] is None
