@@ -100,6 +100,8 @@ def start_request(tracker: Tracker, intent: str, desk: Callable[[], Any] | None 
         kind = "question"
     elif intent in ORDER_INTENTS - READ_INTENTS:
         kind = request_kind(KIND_INTENTS[stated] if stated else said or intent, text)
+    elif said:  # "my order #W… should go to my new address": NLU read a status, the words ask for a change
+        kind = request_kind(said, text)
     else:
         kind = request_kind(intent, text)
     kind = kind or "list"
@@ -160,11 +162,16 @@ def redirect_to_order_form(tracker: Tracker, desk: Callable[[], Any] | None = No
 def about_own_order(tracker: Tracker, text: str) -> str | None:
     """A message naming one of the shopper's order ids that NLU read as a product question or could not
     place ("the espresso machine in W2598324 - I'd prefer a capsule one") is about that order: the likeliest
-    order intent in NLU's ranking (else a change), which the form then fits to the order's status."""
+    order intent in NLU's ranking when NLU gives it some weight, else a change, which the form then fits
+    to the order's status (a change of a delivered order is an exchange)."""
     if intent_of(tracker) not in UNSURE_OR_PRODUCT or not find_order_ids(text):
         return None
-    ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
-    return next((name for name in ranking if name in ORDER_INTENTS - READ_INTENTS), "order_modify")
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return next((r["name"] for r in ranking if r.get("name") in ORDER_INTENTS - READ_INTENTS
+                 and (r.get("confidence") or 0.0) >= RANKED_ORDER_INTENT_MIN), "order_modify")
+
+
+RANKED_ORDER_INTENT_MIN = 0.15  # below it a ranked intent is noise ("adjust" ranked a return at 0.05)
 
 
 UNSURE_OR_PRODUCT = {"nlu_fallback", "product_price", "product_availability", "product_options", "product_info",

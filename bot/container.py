@@ -87,8 +87,10 @@ class Container:
     def orders(self):
         from bot.adapters.sql.attempts import SqlAttemptLog
         from bot.services.order_desk import OrderDesk
+        from bot.services.resemblance import embedding_resemblance
 
-        return OrderDesk(self.commerce, SqlAttemptLog(self.settings.resolved_database_url()))
+        return OrderDesk(self.commerce, SqlAttemptLog(self.settings.resolved_database_url()),
+                         resemble=embedding_resemblance(lambda: self.embeddings))
 
     @cached_property
     def conversations(self):

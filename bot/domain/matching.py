@@ -54,8 +54,8 @@ def tokens(text: str) -> list[str]:
 def _singular(token: str) -> str:
     if len(token) > 3 and token.endswith("ies"):
         return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("es") and token[-3] in "sxz":
-        return token[:-2]
+    if len(token) > 3 and (token.endswith("es") and token[-3] in "sxz" or token.endswith(("ches", "shes"))):
+        return token[:-2]  # "boxes", "watches", "brushes"
     if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
         return token[:-1]
     return token
@@ -308,15 +308,16 @@ class _Span:
         return self.start < other.end and other.start < self.end
 
 
-def _find(words: list[str], form: tuple[str, ...], blocked: set[int]) -> list[tuple[int, int]]:
-    """Where the form's words occur in order, allowing filler words between them."""
+def _find(words: list[str], form: tuple[str, ...], blocked: set[int],
+          fillers: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Where the form's words occur in order, allowing filler words (and `fillers`) between them."""
     found = []
     for i in range(len(words)):
         j, k = i, 0
         while j < len(words) and k < len(form):
             if words[j] == form[k] and j not in blocked:
                 j, k = j + 1, k + 1
-            elif k > 0 and words[j] in FILLERS:
+            elif k > 0 and (words[j] in FILLERS or words[j] in fillers):
                 j += 1
             else:
                 break
@@ -360,6 +361,8 @@ def _spans(toks: list[Token], product: Product, blocked: set[int]) -> list[_Span
 
     for name, values in product.option_values().items():
         lows = {v.lower(): v for v in values}
+        # The option's own words may sit inside a value: "not water resistant" for "not resistant".
+        own_words = frozenset(t.norm for t in option_tokens(name))
         for value in values:
             if value.lower() in SIZE_WORDS or (len(value) <= 2 and value.isalpha()):
                 for s, e, w in _size_spans(value, toks, blocked):
@@ -371,7 +374,7 @@ def _spans(toks: list[Token], product: Product, blocked: set[int]) -> list[_Span
                     add(s, e, 0.7, (name, value), False)
                 continue  # otherwise named through the option's name below
             for form in _value_forms(value):
-                for s, e in _find(words, form.words, blocked):
+                for s, e in _find(words, form.words, blocked, own_words):
                     nxt = words[e] if e < len(words) else ""
                     if form.bare_number and (nxt in UNITS.values() or _is_number(nxt)):
                         continue
@@ -510,6 +513,23 @@ def match_variant(text: str, product: Product, hints: Iterable[str] = ()) -> Var
                 mentioned[name].append(variant.options[name])
     variants = [row[2] for row in candidates]
     return VariantMatch(variants[0] if len(variants) == 1 else None, variants, mentioned)
+
+
+def named_values(text: str, product: Product) -> dict[str, list[str]]:
+    """Option name -> each of its values the text names, in the text's order: the same reading of
+    the shopper's words as `match_variant` ("no backlight" -> none, "water resistant" -> yes, "1.5
+    liters" -> 1.5L), without choosing a variant. "Glass instead of stainless steel" names both."""
+    toks = _corrected(option_tokens(text), product)
+    words = [t.norm for t in toks]
+    spans = _spans(toks, product, _product_positions(toks, product) | _naming_options(words, product))
+    named: dict[str, list[str]] = {}
+    for span in sorted(spans, key=lambda s: s.start):
+        _bind(span, words)
+        top = max(span.targets.values())
+        for (name, value), weight in span.targets.items():
+            if weight >= top - 1e-9 and value not in named.setdefault(name, []):
+                named[name].append(value)
+    return {name: values for name, values in named.items() if values}
 
 
 def distinguishing_options(variants: list[Variant]) -> list[str]:

@@ -8,7 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.domain.matching import SIZE_WORDS, tokens
+from bot.domain.catalogue import Product, Variant
+from bot.domain.item_mentions import Resemble, mentions
+from bot.domain.matching import SIZE_WORDS, named_values, tokens
+from bot.domain.order_requests import asks_to_act
 
 _ORDER_ID = re.compile(r"(?<![\w])#?\s?([Ww])\s?(\d{7})(?!\d)")
 _ORDER_SUFFIX = re.compile(r"\b(?:end(?:s|ing)?|finish(?:es|ing)?)\s+(?:in|with)\s+#?(\d{1,6})\b", re.I)
@@ -175,29 +178,32 @@ def wants_cheapest(text: str) -> bool:
     return bool(_CHEAPEST.search(text))
 
 
-def match_order_items(text: str, items: list[dict], options_alone: bool = False) -> list[str]:
+def match_order_items(text: str, items: list[dict], options_alone: bool = False,
+                      resemble: Resemble | None = None) -> list[str]:
     """Item ids of the order's items the message names (by product name, narrowed by options).
 
     Several items of one product ("three Wireless Earbuds") are told apart by the options that differ
     between them: "the IPX7 one" names only the item whose water resistance is IPX7, never one whose
-    options contradict what was said. With `options_alone`, options without a product name ("only the
-    blue IPX7 one") can name items too, when they point at items of one product.
+    options contradict what was said. "One of the two identical bottles" is one of them; "keeping the
+    shoes" leaves the shoes out; "everything except the shoes" is the rest. With `options_alone`,
+    options without a product name ("only the blue IPX7 one") can name items too, when they point at
+    items of one product. `resemble` matches a clause by meaning ("the bike": the Bicycle).
     """
-    if wants_all_items(text) and not _names_some(text, items):
-        return [i["item_id"] for i in items]
-    words = set(tokens(text))
-    named = [i for i in items if _name_hit(i["name"], words)]
-    fully = [i for i in named if all(t in words for t in tokens(i["name"]))]
-    if fully:  # "digital camera" names the Digital Camera, not every camera in the order
-        heads = {tokens(i["name"])[-1] for i in fully}
-        named = [i for i in named if i in fully or tokens(i["name"])[-1] not in heads]
-    if not named and options_alone:
-        return _by_options_alone(text, words, items)
-    picked: list[str] = []
-    for name in dict.fromkeys(i["name"] for i in named):
-        same = [i for i in named if i["name"] == name]
-        picked += [i["item_id"] for i in narrow_by_options(same, words, text)]
-    return picked
+    found = mentions(text, items, resemble)
+    kept = [m for m in found if not m.excluded]
+    left_out = {m.name for m in found if m.excluded}
+    if wants_all_items(text) and (not kept or {m.name for m in kept} == {i["name"] for i in items}):
+        return [i["item_id"] for i in items if i["name"] not in left_out]
+    if not found and options_alone:
+        return _by_options_alone(text, set(tokens(text)), items)
+    picked: dict[str, list[dict]] = {}
+    for mention in kept:
+        same = [i for i in items if i["name"] == mention.name]
+        narrowed = narrow_by_options(same, set(tokens(mention.text)), mention.text)
+        if mention.one and len(narrowed) > 1:  # one of several: fine when they are the same thing
+            narrowed = narrowed[:1] if len({i["item_id"] for i in narrowed}) == 1 else []
+        picked[mention.name] = narrowed
+    return [i["item_id"] for name in dict.fromkeys(i["name"] for i in items) for i in picked.get(name, [])]
 
 
 def narrow_by_options(same: list[dict], words: set[str], raw: str) -> list[dict]:
@@ -274,20 +280,6 @@ def _first_item_position(text: str, items: list[dict]) -> int:
     return min(spots) if spots else len(text)
 
 
-def _names_some(text: str, items: list[dict]) -> bool:
-    """'all of them' vs 'return the kettle and both mugs': names win over 'all/both'."""
-    words = set(tokens(text))
-    named = {i["name"] for i in items if _name_hit(i["name"], words)}
-    return 0 < len(named) < len({i["name"] for i in items})
-
-
-def _name_hit(name: str, words: set[str]) -> bool:
-    name_tokens = tokens(name)
-    head = name_tokens[-1] if name_tokens else ""
-    joined = "".join(name_tokens)
-    return head in words or joined in words
-
-
 def value_mentioned(value: str, words: set[str], raw: str) -> bool:
     low = value.lower()
     if low in SIZE_WORDS or len(low) <= 2:
@@ -315,25 +307,23 @@ class VariantChoice:
     mentioned: dict[str, str]
 
 
-def choose_new_variant(text: str, old_options: dict, variants: dict, old_item_id: str) -> VariantChoice:
+def choose_new_variant(text: str, old_options: dict, variants: dict, old_item_id: str,
+                       product_name: str = "") -> VariantChoice:
     """The variant a shopper wants instead of an item: options they name change, the rest stay.
 
     Only available variants other than the old item count. When the unnamed options can't stay as
-    they were, the shopper chooses among the remaining candidates (or says 'the cheaper one').
+    they were, the shopper chooses among the remaining candidates (or says 'the cheaper one'). An
+    option named with two values ("glass instead of stainless steel", "from black to white") changes
+    to the one that is not the item's own.
     """
-    words = set(tokens(_unit_words(text)))
-    values: dict[str, list[str]] = {}
-    for variant in variants.values():
-        for name, value in variant.get("options", {}).items():
-            values.setdefault(name, [])
-            if value not in values[name]:
-                values[name].append(value)
+    product = Product("", product_name, tuple(Variant(iid, v.get("options", {}), v.get("price", 0.0),
+                                                      bool(v.get("available"))) for iid, v in variants.items()))
+    values = product.option_values()
     mentioned: dict[str, str] = {}
-    for name, vals in values.items():
-        hits = [v for v in vals if value_mentioned(str(v), words, text)]
-        # Prefer the longest hit: "full size" over "size"-like fragments.
-        if hits:
-            mentioned[name] = max(hits, key=lambda v: len(str(v)))
+    for name, said in named_values(text, product).items():
+        new = [v for v in said if v != old_options.get(name)] if len(said) > 1 else said
+        if new:
+            mentioned[name] = max(new, key=lambda v: len(str(v)))
     old = variants.get(old_item_id)
     same_options = bool(mentioned) and old and all(old["options"].get(n) == v for n, v in mentioned.items()) \
         and len(mentioned) == len(old["options"])
@@ -451,8 +441,8 @@ def order_question(text: str, known_customer: bool = False) -> list[str]:
     "how much is the grill?" (no order of theirs) and "can I still cancel my order?" (the rules) are not.
     """
     own = _OWN.search(text) or known_customer and _OWN_WHEN_KNOWN.search(text)
-    if len(text) > 400 or not own or not _ASKS.search(text):
-        return []
+    if len(text) > 400 or not own or not _ASKS.search(text) or asks_to_act(text):
+        return []  # "could you change them to white?" asks for a change, not about the order
     if _RULES.search(text) and not find_order_ids(text):
         return []
     facts = [fact for fact, rx in _FACTS.items() if re.search(rx, text, re.I)]

@@ -165,9 +165,28 @@ def order_request_intent(text: str) -> str | None:
         sentence = re.split(r"[.?!]", text[:position])[-1]
         if has_id or re.search(_WANT + r"$", sentence, re.I):
             return _KIND_INTENTS[kind]
-    hits = []
-    act = r"(change|modify|update|switch)"
-    match = re.search(_WANT + rf"\b{act}", text, re.I) or re.search(rf"\b{act}\b[^.?!]*#?W\d{{7}}", text, re.I)
-    if match and re.search(r"\b(order|address|payment|item)\b", text, re.I) and not _QUESTION_START.search(text):
-        hits.append("order_modify")
-    return hits[0] if hits else None
+    match = re.search(_WANT + rf"\b{_CHANGE}", text, re.I) or re.search(rf"\b{_CHANGE}\b[^.?!]*#?W\d{{7}}", text, re.I)
+    if match and re.search(r"\b(orders?|address|payment|items?)\b", text, re.I) and not _QUESTION_START.search(text):
+        return "order_modify"
+    if has_id and asks_to_act(text):  # "can order #W… be paid with my mastercard?", "could it be the 1500 one?"
+        return "order_modify"
+    return None
+
+
+_CHANGE = r"(change|modify|update|switch|swap|adjust|alter|amend|tweak|replace|upgrade|downgrade)"
+# A shopper asking the bot to do something to an order, in a question's clothes or not: a request, not a
+# question about it ("could you change them to white?", "it should go to my new address", "... instead").
+_ACT = re.compile(
+    rf"\b(can|could|would|will)\s+(you|u|ya)\s+(please\s+|kindly\s+|just\s+)?({_CHANGE}|move|redirect|"
+    r"make (it|them|that|this)|put (it|them|that|this)|charge (it|them|that|this)|"
+    r"(ship|send|deliver) (it|them|that|this|the order) to)\b|"
+    r"\b(can|could|may)\s+(it|this|that|they|these|those|the (order|items?)|(my )?order\s+#?W\d{7}|#?W\d{7})\s+"
+    r"(please\s+)?(be (the|a|an|paid|charged|billed|changed|switched|swapped|moved|(sent|shipped|delivered) to)|"
+    r"go to|get (changed|switched|swapped|moved))\b|"
+    r"\b(should|needs? to|has to|must)\s+(go|ship|be (sent|shipped|delivered))\s+to\b|"
+    r"\b(should|needs? to|has to|must)\s+be\s+(paid|charged|billed)\s+(with|on|to|by|using)\b|"
+    r"\b(instead|rather than|in place of)\b", re.I)
+
+
+def asks_to_act(text: str) -> bool:
+    return bool(_ACT.search(text))

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from bot.domain import order_parsing as parse
 from bot.domain.catalogue import money
 from bot.domain.facts import Answer
+from bot.domain.item_mentions import Resemble
 from bot.domain.order_requests import READ_KINDS, corrected_kind, required_slots, status_problem
 from bot.domain.order_wording import item_label, options_text
 from bot.domain.orders import describe_payment_method
@@ -62,9 +63,10 @@ class OrderDesk(OrderQuestions, OrderOutcomes, OrderAnswers):
     """The one service the order actions call: understand a message, ask, submit."""
 
     def __init__(self, store: CommerceStore, attempts: AttemptLog | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, resemble: Resemble | None = None):
         super().__init__(store)
         self.identity = IdentityGuard(store, attempts or MemoryAttemptLog(), clock)
+        self.resemble = resemble  # "the bike" for the Bicycle: product names matched by meaning
 
     def understand(self, state: dict, text: str, requested: str | None, conversation_id: str = "",
                    client: str = "") -> Turn:
@@ -165,7 +167,7 @@ class OrderDesk(OrderQuestions, OrderOutcomes, OrderAnswers):
     def _items_named(self, state: dict, text: str, turn: Turn) -> None:
         """Items the opening message names are taken (silently: if it names none, the bot asks)."""
         order = self.store.get_order(state["order_id"])
-        picked = parse.match_order_items(text, order["items"]) if order else []
+        picked = parse.match_order_items(text, order["items"], resemble=self.resemble) if order else []
         names = [i["name"] for i in order["items"] if i["item_id"] in picked] if order else []
         if any(names.count(n) > 1 for n in names):
             return  # "the earbuds" in an order with three different ones: ask, listing them, never take all
@@ -290,7 +292,7 @@ class OrderDesk(OrderQuestions, OrderOutcomes, OrderAnswers):
 
     def _items(self, state: dict, text: str, turn: Turn) -> None:
         order = self.store.get_order(state["order_id"])
-        picked = parse.match_order_items(text, order["items"], options_alone=True)
+        picked = parse.match_order_items(text, order["items"], options_alone=True, resemble=self.resemble)
         if picked:
             turn.updates["order_item_ids"] = picked
             turn.updates["new_item_draft"] = None
@@ -305,7 +307,7 @@ class OrderDesk(OrderQuestions, OrderOutcomes, OrderAnswers):
         order = self.store.get_order(state["order_id"])
         old = next(i for i in order["items"] if i["item_id"] == old_id)
         product = self.store.get_product(old["product_id"])
-        choice = parse.choose_new_variant(text, old["options"], product["variants"], old_id)
+        choice = parse.choose_new_variant(text, old["options"], product["variants"], old_id, product.get("name", ""))
         picked = text.strip()
         if not choice.item_id and picked.isdigit() and picked in product["variants"]:  # a button's item id
             variant = product["variants"][picked]
@@ -466,7 +468,7 @@ class OrderDesk(OrderQuestions, OrderOutcomes, OrderAnswers):
         for old_id in targets:
             old = next(i for i in order["items"] if i["item_id"] == old_id)
             product = self.store.get_product(old["product_id"])
-            choice = parse.choose_new_variant(text, old["options"], product["variants"], old_id)
+            choice = parse.choose_new_variant(text, old["options"], product["variants"], old_id, product.get("name", ""))
             position = state["order_item_ids"].index(old_id)
             if choice.item_id and choice.item_id != new_ids[position]:
                 new_ids[position] = choice.item_id

@@ -299,3 +299,25 @@ async def test_a_policy_question_naming_an_order_without_a_verb_stays_a_policy_q
     text = f"how long does standard shipping usually take, e.g. for {PENDING['order_id']}?"
     _, events = await run(ActionPolicyAnswer(container), tracker(text, "policy_shipping"))
     assert "order_request" not in slots_of(events)
+
+
+async def test_status_read_by_nlu_but_words_asking_for_a_change_start_the_change(container):
+    text = f"my order {PENDING['order_id']} should go to my new address, not the one on it"
+    _, events = await run(ActionStartOrderRequest(container), tracker(text, "order_status"))
+    assert slots_of(events)["order_request"] == "modify_address"
+
+
+def ranked(text, ranking):
+    t = tracker(text, ranking[0][0])
+    t.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    return t
+
+
+@pytest.mark.parametrize("ranking, kind", [
+    ([("nlu_fallback", 0.3), ("order_status", 0.14), ("order_return", 0.05)], "modify_items"),  # noise: a change
+    ([("nlu_fallback", 0.3), ("order_return", 0.25), ("order_status", 0.1)], "return"),  # some weight: NLU's
+])
+async def test_an_unsure_message_naming_an_order_trusts_only_a_weighty_ranked_intent(container, ranking, kind):
+    text = f"the headphones and the vacuum from {PENDING['order_id']}"
+    _, events = await run(ActionPolicyAnswer(container), ranked(text, ranking))
+    assert slots_of(events)["order_request"] == kind

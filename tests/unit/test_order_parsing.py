@@ -304,3 +304,78 @@ def test_a_state_or_a_fee_is_not_a_request(text):
 ])
 def test_a_verified_shopper_asking_about_the_refund_means_their_own(text, known, facts):
     assert parse.order_question(text, known) == facts
+
+
+# --- new options in a shopper's words: the product resolver's reading (issue 14, train_alt) -------------
+SPEAKERS = {
+    "s1": {"item_id": "s1", "options": {"color": "red", "battery life": "10 hours", "water resistance": "no"},
+           "price": 300.0, "available": True},
+    "s2": {"item_id": "s2", "options": {"color": "red", "battery life": "20 hours", "water resistance": "yes"},
+           "price": 280.0, "available": True},
+    "s3": {"item_id": "s3", "options": {"color": "red", "battery life": "10 hours", "water resistance": "yes"},
+           "price": 290.0, "available": True},
+    "s4": {"item_id": "s4", "options": {"color": "blue", "battery life": "10 hours", "water resistance": "no"},
+           "price": 310.0, "available": True},
+}
+KEYBOARDS = {
+    "k1": {"item_id": "k1", "options": {"switch type": "clicky", "backlight": "RGB", "size": "full size"},
+           "price": 230.0, "available": True},
+    "k2": {"item_id": "k2", "options": {"switch type": "clicky", "backlight": "none", "size": "80%"},
+           "price": 240.0, "available": True},
+    "k3": {"item_id": "k3", "options": {"switch type": "clicky", "backlight": "RGB", "size": "80%"},
+           "price": 235.0, "available": True},
+}
+KETTLES = {
+    "t1": {"item_id": "t1", "options": {"material": "stainless steel", "capacity": "2 liters"}, "price": 100.0,
+           "available": True},
+    "t2": {"item_id": "t2", "options": {"material": "glass", "capacity": "2 liters"}, "price": 95.0, "available": True},
+    "t3": {"item_id": "t3", "options": {"material": "ceramic", "capacity": "2 liters"}, "price": 90.0,
+           "available": True},
+}
+EARBUD_VARIANTS = {
+    "e1": {"item_id": "e1", "options": {"battery life": "8 hours", "water resistance": "IPX7"}, "price": 1.0,
+           "available": True},
+    "e2": {"item_id": "e2", "options": {"battery life": "4 hours", "water resistance": "not resistant"},
+           "price": 1.0, "available": True},
+    "e3": {"item_id": "e3", "options": {"battery life": "4 hours", "water resistance": "IPX7"}, "price": 1.0,
+           "available": True},
+}
+
+
+@pytest.mark.parametrize("variants, old, text, new", [
+    (SPEAKERS, "s1", "the 20 hour one that's water resistant, still red", "s2"),
+    (SPEAKERS, "s1", "water resistant please, same battery", "s3"),
+    (KEYBOARDS, "k1", "80% size with no backlight, keep the clicky switches", "k2"),
+    (KEYBOARDS, "k1", "80%, keep the RGB lighting", "k3"),
+    (KETTLES, "t1", "glass instead of stainless steel", "t2"),  # the item's own value is the one left
+    (KETTLES, "t1", "from stainless steel to ceramic", "t3"),
+    (EARBUD_VARIANTS, "e1", "4 hours battery life, not water resistant", "e2"),
+])
+def test_new_options_read_like_product_questions(variants, old, text, new):
+    choice = parse.choose_new_variant(text, variants[old]["options"], variants, old, "Product")
+    assert choice.item_id == new
+
+
+# --- asking the bot to act on a named order is a request, not a question about it --------------------
+@pytest.mark.parametrize("text", [
+    "The red running shoes in W6851636 haven't shipped - could you change them to white in a size 10?",
+    "hey, can order W9121070 be paid with my mastercard rather than the gift card?",
+    "Also the jigsaw puzzle in W6272294, could it be the 1500 piece one?",
+    "I've moved - W6554908 should go to my new address",
+    "the perfume in W6554908 - I'd like the oriental scent instead",
+    "two pending orders I need to adjust. first W7109609: the headphones",
+])
+def test_asking_to_act_on_a_named_order_is_a_request(text):
+    assert order_request_intent(text) == "order_modify"
+    assert parse.order_question(text, True) == []
+
+
+@pytest.mark.parametrize("text, facts", [
+    ("where is my order W1234567? it should be delivered by now", {"status"}),
+    ("can it be delivered by Friday, order W1234567?", {"status"}),
+    ("Could you tell me the tracking number of order #W1234567?", {"tracking"}),
+    ("can you send me the invoice for W1234567?", {"invoice"}),
+])
+def test_questions_about_a_named_order_stay_questions(text, facts):
+    assert order_request_intent(text) is None
+    assert facts <= set(parse.order_question(text, True))
