@@ -179,7 +179,7 @@ def wants_cheapest(text: str) -> bool:
 
 
 def match_order_items(text: str, items: list[dict], options_alone: bool = False,
-                      resemble: Resemble | None = None) -> list[str]:
+                      resemble: Resemble | None = None, exclusions: bool = True) -> list[str]:
     """Item ids of the order's items the message names (by product name, narrowed by options).
 
     Several items of one product ("three Wireless Earbuds") are told apart by the options that differ
@@ -187,11 +187,12 @@ def match_order_items(text: str, items: list[dict], options_alone: bool = False,
     options contradict what was said. "One of the two identical bottles" is one of them; "keeping the
     shoes" leaves the shoes out; "everything except the shoes" is the rest. With `options_alone`,
     options without a product name ("only the blue IPX7 one") can name items too, when they point at
-    items of one product. `resemble` matches a clause by meaning ("the bike": the Bicycle).
+    items of one product. `resemble` matches a clause by meaning ("the bike": the Bicycle). Without
+    `exclusions`, "not the shoes" names the shoes (a correction at the confirmation removes them).
     """
     found = mentions(text, items, resemble)
-    kept = [m for m in found if not m.excluded]
-    left_out = {m.name for m in found if m.excluded}
+    kept = [m for m in found if not (exclusions and m.excluded)]
+    left_out = {m.name for m in found if exclusions and m.excluded}
     if wants_all_items(text) and (not kept or {m.name for m in kept} == {i["name"] for i in items}):
         return [i["item_id"] for i in items if i["name"] not in left_out]
     if not found and options_alone:
@@ -262,7 +263,7 @@ _DROP = re.compile(r"\b(remove|drop|take (out|off)|leave out|without|except|not|
 def selection_change(text: str, items: list[dict], selected: list[str]) -> tuple[str, list[str]] | None:
     """A correction of the chosen items at the confirmation: ('only', ids) for "only the blue IPX7 one",
     ('remove', ids) for "not the bookshelf" / "remove the IPX4 ones", None when it names no chosen item."""
-    named = match_order_items(text, items, options_alone=True)
+    named = match_order_items(text, items, options_alone=True, exclusions=False)
     if not named or wants_more(text):
         return None
     if _ONLY.search(text):

@@ -223,6 +223,8 @@ def test_options_alone_name_items_when_they_point_at_one_product(text, ids):
     ("just the water bottle", ("only", ["w"])),
     ("not the IPX4 ones", ("remove", ["a", "b"])),
     ("remove the water bottle", ("remove", ["w"])),
+    ("not the water bottle", ("remove", ["w"])),
+    ("without the water bottle", ("remove", ["w"])),
     ("I also want to return the water bottle", None),  # adding is not narrowing
     ("yes", None),
 ])
