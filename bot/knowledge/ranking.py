@@ -3,9 +3,11 @@ the candidates, on the shopper's key terms) and the kind of answer the question 
 
 Kinds of answer: a duration for "how long / when / until when", an amount for "how much / fee / free",
 a list for "which / what kinds", a rule for "can I / do I have to / is it possible", a yes or no for
-"do you / is there". A passage of the wanted kind gets a bonus; one sharing the question's rare words
-gets a bonus too. The weights were set on the demo and tau-bench stores' questions and checked once on
-the held-out store (reports/eval.md).
+"do you / is there". A passage of the wanted kind gets a bonus, and one without the duration or amount
+asked for a penalty; the share of the question's key terms (weighted by rarity) the passage and its
+headings hold adds to the score, and so does opening its section (a section's first sentence states its
+rule). The weights were chosen on the demo and tau-bench stores' questions and checked once on the
+held-out store (reports/eval.md).
 """
 from __future__ import annotations
 
@@ -14,13 +16,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-# Weights of the fused score; each similarity is a MiniLM cosine. Every signal helped on the tuning
-# stores (demo + tau-bench: dropping any one of them cost 2-9 points of top-passage accuracy).
-W_SECTION = 1.0  # the passage's whole section (its chunk): a sentence is read with its neighbours
+# Weights of the fused score; each similarity is a MiniLM cosine. Chosen on the tuning stores (demo +
+# tau-bench policy questions, top-passage accuracy over all of a store's passages).
+W_SECTION = 0.75  # the passage's whole section (its chunk): a sentence is read with its neighbours
 W_ALONE = 1.0  # the passage's own words, without its headings
 W_HEADING = 0.5  # the nearest heading alone ("Return Window", "Who pays for the return postage?")
 W_LEXICAL = 0.10  # BM25 of the key terms, scaled to 0..1 by the best candidate's
-W_KIND = 0.06  # bonus for a passage of the kind of answer the question wants
+W_COVER = 0.2  # share of the question's key terms (rarity-weighted) in the passage and its headings
+W_KIND = 0.15  # bonus for a passage of the kind of answer the question wants
+W_KIND_MISS = 0.15  # penalty for a passage without the duration or amount the question asks for
+W_FIRST = 0.15  # bonus for the first passage of its section
 
 STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being am do does did "
@@ -119,23 +124,31 @@ def terms(text: str) -> list[str]:
     return out
 
 
+def idf_weights(query: list[str], docs: list[list[str]]) -> dict[str, float]:
+    """Inverse document frequency of each query term over `docs`; a term no doc holds weighs most."""
+    n = len(docs)
+    df = Counter(t for d in docs for t in set(d))
+    return {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in set(query)}
+
+
 def bm25(query: list[str], docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> list[float]:
     """Okapi BM25 of each doc for the query, with document frequencies from `docs` themselves."""
     if not docs:
         return []
-    n = len(docs)
-    avg = sum(len(d) for d in docs) / n or 1.0
-    df = Counter(t for d in docs for t in set(d))
+    avg = sum(len(d) for d in docs) / len(docs) or 1.0
+    idf = idf_weights(query, docs)
     out = []
     for d in docs:
         tf = Counter(d)
-        score = 0.0
-        for t in set(query):
-            if t in tf:
-                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-                score += idf * tf[t] * (k1 + 1) / (tf[t] + k1 * (1 - b + b * len(d) / avg))
-        out.append(score)
+        out.append(sum(idf[t] * tf[t] * (k1 + 1) / (tf[t] + k1 * (1 - b + b * len(d) / avg)) for t in idf if t in tf))
     return out
+
+
+def coverage(query: list[str], docs: list[list[str]]) -> list[float]:
+    """Share of the query's key terms, weighted by rarity, that each doc holds (0..1)."""
+    idf = idf_weights(query, docs)
+    total = sum(idf.values())
+    return [sum(w for t, w in idf.items() if t in set(d)) / total if total else 0.0 for d in docs]
 
 
 def wanted_kinds(question: str) -> set[str]:
@@ -144,6 +157,12 @@ def wanted_kinds(question: str) -> set[str]:
 
 def passage_kinds(text: str) -> set[str]:
     return {kind for kind, pattern in HAS.items() if pattern.search(text)}
+
+
+def kind_miss(wanted: set[str], text: str) -> bool:
+    """The question asks for a duration or an amount and the passage gives none of those asked for."""
+    asked = wanted & {"duration", "amount"}
+    return bool(asked) and not asked & passage_kinds(text)
 
 
 def kind_match(wanted: set[str], text: str) -> bool:
@@ -165,16 +184,20 @@ def section_scores(keys: list[tuple[str, str]], sections: list[tuple[tuple[str, 
 
 def rank(question: str, texts: list[str], dense: list[float], answers: list[str] | None = None,
          section: list[float] | None = None, alone: list[float] | None = None, heading: list[float] | None = None,
-         w_lexical: float = W_LEXICAL, w_kind: float = W_KIND, w_section: float = W_SECTION,
-         w_alone: float = W_ALONE, w_heading: float = W_HEADING) -> list[Ranked]:
+         first: list[bool] | None = None, w_lexical: float = W_LEXICAL, w_kind: float = W_KIND,
+         w_section: float = W_SECTION, w_alone: float = W_ALONE, w_heading: float = W_HEADING,
+         w_cover: float = W_COVER, w_kind_miss: float = W_KIND_MISS, w_first: float = W_FIRST) -> list[Ranked]:
     """Candidates best first. `texts` are what retrieval read (headings + passage) and `dense` their
     cosine similarity to the question; `answers` the passages alone (their answer kind is judged);
     optional similarities of the question to each passage's whole `section`, to the passage `alone`
-    and to its nearest `heading` (missing ones count 0)."""
+    and to its nearest `heading` (missing ones count 0), and whether each opens its section (`first`).
+    Term statistics come from the candidates, so hand over all of a store's passages where possible."""
     answers = answers or texts
     zeros = [0.0] * len(texts)
     section, alone, heading = section or zeros, alone or zeros, heading or zeros
-    lexical = bm25(terms(question), [terms(t) for t in texts])
+    first = first or [False] * len(texts)
+    query, docs = terms(question), [terms(t) for t in texts]
+    lexical, covered = bm25(query, docs), coverage(query, docs)
     top = max(lexical, default=0.0)
     wanted = wanted_kinds(question)
     ranked = []
@@ -182,6 +205,7 @@ def rank(question: str, texts: list[str], dense: list[float], answers: list[str]
         lex = lex / top if top > 0 else 0.0
         match = kind_match(wanted, answer)
         score = (cos + w_section * section[i] + w_alone * alone[i] + w_heading * heading[i] + w_lexical * lex
-                 + (w_kind if match else 0.0))
+                 + w_cover * covered[i] + (w_kind if match else 0.0) + (w_first if first[i] else 0.0)
+                 - (w_kind_miss if kind_miss(wanted, answer) else 0.0))
         ranked.append(Ranked(i, score, cos, lex, match))
     return sorted(ranked, key=lambda r: (-r.score, r.index))

@@ -1,7 +1,7 @@
 """Fused ranking of policy passages: key terms, BM25, and the kind of answer the question wants."""
 import pytest
 
-from bot.knowledge.ranking import bm25, kind_match, rank, terms, wanted_kinds
+from bot.knowledge.ranking import bm25, coverage, kind_match, kind_miss, rank, terms, wanted_kinds
 
 
 def test_terms_fold_shop_synonyms_and_drop_stop_words():
@@ -52,3 +52,33 @@ def test_the_answering_passage_overtakes_a_slightly_closer_one():
 def test_without_lexical_or_kind_evidence_the_dense_order_stands():
     ranked = rank("hello there", ["alpha beta.", "gamma delta."], dense=[0.3, 0.5])
     assert [r.index for r in ranked] == [1, 0] and ranked[0].score == 0.5
+
+
+def test_coverage_weighs_the_rare_key_terms_of_the_question():
+    docs = [terms("gift cards never expire"), terms("gift cards pay for orders"), terms("orders ship in 2 days")]
+    covered = coverage(terms("do gift cards expire"), docs)
+    assert covered[0] == pytest.approx(1.0) and covered[1] < covered[0] and covered[2] == 0.0
+    assert coverage([], docs) == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("question, text, missed", [
+    ("How long do refunds take?", "Refunds go to the card you paid with.", True),  # no duration given
+    ("How long do refunds take?", "Refunds take 5 business days.", False),
+    ("How much is express shipping?", "Express shipping is not available to PO boxes.", True),  # no amount
+    ("Can I return a gift card?", "Gift cards cannot be returned.", False),  # a rule is asked: nothing missed
+])
+def test_a_passage_misses_when_it_lacks_the_duration_or_amount_asked_for(question, text, missed):
+    assert kind_miss(wanted_kinds(question), text) is missed
+
+
+def test_the_passage_that_opens_its_section_wins_a_tie():
+    texts = ["Cancelling: Only pending orders can be cancelled.", "Cancelling: A pending order is cancelled in full."]
+    assert rank("which orders can be cancelled", texts, dense=[0.6, 0.6], first=[False, True])[0].index == 1
+    assert rank("which orders can be cancelled", texts, dense=[0.6, 0.6], first=[True, False])[0].index == 0
+
+
+def test_a_passage_without_the_asked_duration_falls_behind_one_that_has_it():
+    texts = ["Refunds: Refunds go to the original payment method.", "Refunds: Refunds are sent within 5 business days."]
+    assert rank("how long do refunds take", texts, dense=[0.66, 0.5], w_kind=0, w_kind_miss=0)[0].index == 0
+    ranked = rank("how long do refunds take", texts, dense=[0.66, 0.5])
+    assert ranked[0].index == 1 and ranked[0].kind is True

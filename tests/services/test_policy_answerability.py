@@ -1,0 +1,53 @@
+"""Policy answers: every passage is ranked, section openers are known, and a weak best match is declined."""
+from bot.domain.catalogue import Catalogue
+from bot.ports import Passage
+from bot.services import knowledge
+from bot.services.knowledge import KnowledgeAnswers, section_openers
+from bot.services.phrasing import Phraser
+from bot.services.products import ProductAnswers
+from tests.fakes import FakeChatModel, FakeEmbedder, FakeRetriever
+
+
+def passage(text, position, section):
+    return Passage(f"Payment › {section}: {text}", 0.0,
+                   {"doc_type": "policy_passage", "source": "policies/payment.md", "title": "Payment",
+                    "section": section, "text": text, "position": position})
+
+
+PASSAGES = [
+    passage("We accept Visa, Mastercard and PayPal.", 0, "Accepted methods"),
+    passage("We do not accept cash or checks.", 1, "Accepted methods"),
+    passage("Gift cards never expire and have no fees.", 2, "Gift cards"),
+]
+
+
+def make(embedder=FakeEmbedder()):
+    retriever = FakeRetriever(PASSAGES)
+    phraser = Phraser(FakeChatModel('{"intro": "Sure", "facts": [1]}'), [])
+    products = ProductAnswers(Catalogue(products={}), phraser, retriever, embedder, 0.3)
+    return KnowledgeAnswers(retriever, phraser, products, threshold=0.05)
+
+
+def test_section_openers_are_the_lowest_position_of_each_section():
+    hits = PASSAGES[1:] + PASSAGES[:1] + [Passage("chunk cut on the fly", 0.0, {"section": "Gift cards"})]
+    assert section_openers(hits) == [False, True, True, False]
+
+
+def test_a_question_the_pages_answer_is_answered_from_the_right_passage():
+    answer = make().policy("do gift cards expire", "policy_payment")
+    assert answer.kind == "policy" and "never expire" in answer.text
+
+
+def test_a_weak_best_match_is_declined_with_the_offer_of_a_person(monkeypatch):
+    service = make()
+    question = "do gift cards expire"
+    best = service.policy_passages(question, "policy_payment")[0].score
+    monkeypatch.setattr(knowledge, "ANSWER_SCORE", best + 0.01)  # the same match, judged too weak to answer
+    answer = service.policy(question, "policy_payment")
+    assert answer.kind == "unknown" and answer.handoff_offered
+
+
+def test_without_an_embedder_only_the_dense_threshold_decides(monkeypatch):
+    service = make(embedder=None)
+    monkeypatch.setattr(knowledge, "ANSWER_SCORE", 99.0)  # fused scores lack similarities: not comparable
+    assert service.policy("do gift cards expire", "policy_payment").kind == "policy"
