@@ -30,11 +30,15 @@ class Plan:
     load_levels: tuple[tuple[int, int], ...]  # (concurrent shoppers, conversations)
     timeout_s: float
     max_in_flight: int = 64
+    # Locust (bench/locustfile.py): (shoppers, think time between one shopper's messages in s; 0 = closed loop)
+    locust_levels: tuple[tuple[int, float], ...] = ()
+    serving_calls: int = 0  # select-mode calls per model-serving configuration (bench/serving.py)
 
 
-QUICK = Plan(turns_per_type=4, llm_reps=3, scaling_reps=3, load_levels=((1, 1), (5, 5)), timeout_s=90)
+QUICK = Plan(turns_per_type=4, llm_reps=3, scaling_reps=3, load_levels=((1, 1), (5, 5)), timeout_s=90,
+             locust_levels=((3, 0.0), (5, 0.5)), serving_calls=4)
 FULL = Plan(turns_per_type=40, llm_reps=10, scaling_reps=15, load_levels=((1, 10), (10, 20), (50, 50)),
-            timeout_s=180)
+            timeout_s=180, locust_levels=((50, 0.0), (200, 5.0)), serving_calls=24)
 
 
 class Bench:
@@ -108,10 +112,18 @@ class Bench:
             return compare(container.llm, policy_prompts(container), container.settings.llm_max_tokens,
                            self.plan.llm_reps)
 
+        def run_serving() -> dict:
+            from bench.serving import measure
+
+            container = holder["container"]
+            return measure(container, policy_prompts(container), self.plan.serving_calls, self.work / "serving")
+
         self.work.mkdir(parents=True, exist_ok=True)
         self.section("scaling", run_scaling)
         if "container" in holder:
             self.section("llm", run_llm)
+            if self.plan.serving_calls and holder["container"].llm:
+                self.section("serving", run_serving)
             if holder["container"].llm:
                 holder["container"].llm.close()  # the stack's servers load their own
         else:
@@ -121,6 +133,7 @@ class Bench:
     def served(self) -> None:
         """Starts the stack, then per-type turns and load over REST, then reads peak memory."""
         from bench.load import conversation, run_load, summarise_load
+        from bench.metrics_probe import MetricsSampler, scraper
         from bench.stack import ACTIONS_PORT, RASA_PORT, WEB_PORT, Stack
         from bench.turns import domain_texts, fact_questions, rest_send, run_turn_types, summarise_turns, turn_messages
 
@@ -146,27 +159,56 @@ class Bench:
                     results = run_turn_types(send, turn_messages(products, self.plan.turns_per_type), fixed, technical)
                     return summarise_turns(results)
 
-                def run_levels() -> dict:
+                def scripts_for(rng: random.Random, conversations: int) -> list[list[tuple[str, str]]]:
                     from bench.turns import POLICY_QUESTIONS
 
+                    facts = fact_questions(products, rng, conversations)
+                    return [conversation(facts[i], POLICY_QUESTIONS[rng.randrange(len(POLICY_QUESTIONS))], rng)
+                            for i in range(conversations)]
+
+                scrape = scraper(f"http://127.0.0.1:{ACTIONS_PORT}/metrics", stack.token)
+
+                def run_levels() -> dict:
                     rng = random.Random(11)
                     levels = []
                     for shoppers, conversations in self.plan.load_levels:
-                        facts = fact_questions(products, rng, conversations)
-                        scripts = [conversation(facts[i], POLICY_QUESTIONS[rng.randrange(len(POLICY_QUESTIONS))], rng)
-                                   for i in range(conversations)]
+                        scripts = scripts_for(rng, conversations)
                         self.say(f"load: {shoppers} shopper(s), {conversations} conversation(s) ...")
-                        turns, wall, peak = run_load(scripts, send, shoppers, self.plan.max_in_flight, technical,
-                                                     label=f"load{shoppers}")
+                        with MetricsSampler(scrape) as sampler:
+                            turns, wall, peak = run_load(scripts, send, shoppers, self.plan.max_in_flight, technical,
+                                                         label=f"load{shoppers}")
                         level = summarise_load(turns, wall, shoppers, peak)
-                        level["conversations"] = conversations
+                        level.update(conversations=conversations, metrics=sampler.summary())
                         levels.append(level)
                     note = ", ".join(f"{c} conversation(s) with {s} at a time" for s, c in self.plan.load_levels)
                     return {"levels": levels, "max_in_flight": self.plan.max_in_flight,
                             "timeout_s": self.plan.timeout_s, "shoppers_note": note}
 
+                def run_locust_levels() -> dict:
+                    from bench.locust_load import LocustLevel, run_locust
+
+                    rng = random.Random(23)
+                    levels = []
+                    for shoppers, think_s in self.plan.locust_levels:
+                        level = LocustLevel(shoppers, think_s)
+                        self.say(f"locust: {level.label} ...")
+                        with MetricsSampler(scrape) as sampler:
+                            ran = run_locust(f"http://127.0.0.1:{RASA_PORT}", stack.token, scripts_for(rng, shoppers),
+                                             level, self.plan.timeout_s, self.work / "locust", technical)
+                        summary = summarise_load(ran["turns"], ran["wall_s"], shoppers, shoppers)
+                        summary.update(think_s=think_s, label=level.label, conversations=shoppers,
+                                       expected_turns=ran["expected_turns"], locust_stats=ran["locust_stats"],
+                                       locust_exit=ran["locust_exit"], run_time_bound_s=ran["run_time_bound_s"],
+                                       metrics=sampler.summary())
+                        # a turn Locust never sent (the run hit its time bound) is lost work: count it as an error
+                        summary["unsent_turns"] = max(0, ran["expected_turns"] - summary["turns"])
+                        levels.append(summary)
+                    return {"levels": levels, "timeout_s": self.plan.timeout_s}
+
                 self.section("turns", run_turns)
                 self.section("load", run_levels)
+                if self.plan.locust_levels:
+                    self.section("locust", run_locust_levels)
                 self.results["stack"]["peak_memory"] = stack.peak_memory()
                 crashed = "Traceback" in stack.log_text("actions")
                 self.results["stack"]["action_server_traceback"] = crashed
@@ -174,7 +216,7 @@ class Bench:
             traceback.print_exc()
             self.results["stack"] = {"error": f"{type(error).__name__}: {error}"[:3000]}
             self.results["failures"].append(f"stack ({type(error).__name__})")
-            for name in ("turns", "load"):
+            for name in ("turns", "load", "locust"):
                 self.results.setdefault(name, {"error": "the stack did not come up"})
 
     # -- the whole run -------------------------------------------------------------------------------
@@ -193,7 +235,8 @@ class Bench:
                 "machine": machine_info(), "model_file": Path(model.model_path).name,
                 "threads": {"n_threads": model.threads[0], "n_threads_batch": model.threads[1]},
                 "n_ctx": s.llm_n_ctx, "temperature": s.llm_temperature, "max_tokens": s.llm_max_tokens,
-                "llm_mode": s.llm_mode, "llama_cpp_python": llama_cpp.__version__, "store": str(self.tau),
+                "llm_mode": s.llm_mode, "turn_budget_s": s.turn_budget_s, "llm_url": s.llm_url,
+                "llm_parallel": s.llm_parallel, "llama_cpp_python": llama_cpp.__version__, "store": str(self.tau),
                 "store_products": len(products),
                 "store_variants": sum(len(p["variants"]) for p in products.values()),
                 "ports": {}, "plan": self.plan.__dict__}

@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from bench.turns import ERROR_KINDS, Reply, classify_exception, classify_reply, latency_summary
+from bench.turns import (
+    ERROR_KINDS, LLM_GROUNDINGS, LLM_KINDS, Reply, classify_exception, classify_reply, latency_summary,
+)
 
 Send = Callable[[str, str], list[dict]]
 GREETINGS = ("hi", "hello there", "good morning")
@@ -24,6 +26,7 @@ class LoadTurn:
     started_s: float  # since the level began
     latency_s: float
     error: str | None
+    groundings: tuple[tuple[str, str], ...] = ()  # (answer kind, grounding) of each answer in the reply
 
 
 def conversation(fact_question: str, llm_question: str, rng: random.Random) -> list[tuple[str, str]]:
@@ -68,15 +71,18 @@ def run_load(conversations: list[list[tuple[str, str]]], send: Send, shoppers: i
     def shop(index: int, script: list[tuple[str, str]]) -> None:
         sender = f"{label}-{index}-{uuid.uuid4().hex[:8]}"
         for step, message in script:
+            groundings: tuple[tuple[str, str], ...] = ()
             with gate:
                 started = time.perf_counter()
                 try:
-                    error = classify_reply(Reply.of(send(sender, message)), technical)
+                    reply = Reply.of(send(sender, message))
+                    error = classify_reply(reply, technical)
+                    groundings = tuple(zip(reply.kinds, reply.groundings))
                 except Exception as failure:  # counted, never raised: one shopper's failure is data
                     error = classify_exception(failure)
                 latency = time.perf_counter() - started
             with lock:
-                turns.append(LoadTurn(index, step, started - began, latency, error))
+                turns.append(LoadTurn(index, step, started - began, latency, error, groundings))
 
     with ThreadPoolExecutor(max_workers=max(1, shoppers), thread_name_prefix="shopper") as pool:
         for future in [pool.submit(shop, i, script) for i, script in enumerate(conversations)]:
@@ -93,4 +99,22 @@ def summarise_load(turns: list[LoadTurn], wall_s: float, shoppers: int, peak_in_
     return {"shoppers": shoppers, "turns": len(turns), "ok_turns": len(ok), "errors": sum(errors.values()),
             "errors_by_kind": errors, "wall_s": round(wall_s, 2),
             "throughput_tps": round(len(ok) / wall_s, 3) if wall_s > 0 else None,
-            "peak_in_flight": peak_in_flight, **latency_summary([t.latency_s for t in ok]), "by_step": by_step}
+            "peak_in_flight": peak_in_flight, **latency_summary([t.latency_s for t in ok]), "by_step": by_step,
+            "phrasing": phrasing_summary(turns)}
+
+
+PHRASABLE_KINDS = LLM_KINDS | {"upsell"}  # answers the LLM phrases when the budget lets it
+
+
+def phrasing_summary(turns: list[LoadTurn]) -> dict:
+    """Of the answers the LLM may phrase (policy, descriptions, recommendations, upsell): how many it phrased
+    (grounding `llm`), how many its text failed the check (`replaced`) and how many were composed from the
+    facts without it (`composed`: over the budget, or no model)."""
+    counts = {"llm": 0, "replaced": 0, "composed": 0}
+    for turn in turns:
+        for kind, grounding in turn.groundings:
+            if kind in PHRASABLE_KINDS and grounding in counts:
+                counts[grounding] += 1
+    total = sum(counts.values())
+    return {**counts, "answers": total, "phrased_share": round(counts["llm"] / total, 3) if total else None,
+            "llm_ran_share": round(sum(counts[g] for g in LLM_GROUNDINGS) / total, 3) if total else None}

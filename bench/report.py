@@ -59,7 +59,7 @@ def render_markdown(results: dict) -> str:
         f"- LLM: `{meta['model_file']}` via llama-cpp-python {meta['llama_cpp_python']}, "
         f"{meta['threads']['n_threads']} generation thread(s), {meta['threads']['n_threads_batch']} prompt thread(s), "
         f"n_ctx {meta['n_ctx']}, temperature {meta['temperature']}, max {meta['max_tokens']} tokens, "
-        f"mode `{meta['llm_mode']}`.",
+        f"mode `{meta['llm_mode']}`; " + _serving_line(meta) + ".",
         f"- Store: tau-bench retail (`{meta['store']}`): {meta['store_products']} product types, "
         f"{meta['store_variants']} variants; a fresh SQLite orders database seeded from it.",
         f"- Stack started by the bench itself on its own ports (Rasa {meta['ports']['rasa']}, action server "
@@ -80,7 +80,9 @@ def render_markdown(results: dict) -> str:
         lines += ["", "**Sections that failed:** " + "; ".join(results["failures"])]
     lines += _turns_section(results.get("turns"), meta)
     lines += _llm_section(results.get("llm"))
+    lines += _serving_section(results.get("serving"))
     lines += _load_section(results.get("load"), meta)
+    lines += _locust_section(results.get("locust"), meta)
     lines += _traceback_line(results.get("stack"))
     lines += _memory_section(results.get("stack"), results.get("bench_process_vmhwm_mb"))
     lines += _times_section(results.get("build", {}), results.get("stack"))
@@ -205,15 +207,96 @@ def _load_section(load: dict | None, meta: dict) -> list[str]:
         errs = ", ".join(f"{k} {v}" for k, v in level["errors_by_kind"].items() if v) or "0"
         rows.append([str(level["shoppers"]), str(level["conversations"]), str(level["turns"]), errs,
                      _s(level["throughput_tps"], 2), _s(level["p50_s"]), _s(level["p95_s"]), _s(level["p99_s"]),
-                     _s(level["wall_s"], 1), str(level["peak_in_flight"])])
+                     _s(level["wall_s"], 1), str(level["peak_in_flight"]), _phrased(level), _queue(level)])
     lines += _table(["shoppers", "conversations", "turns", "errors", "turns/s", "p50 s", "p95 s", "p99 s", "wall s",
-                     "peak in flight"], rows)
+                     "peak in flight", "LLM-phrased", "LLM queue max"], rows)
+    lines += ["", PHRASED_NOTE]
     lines += ["", "p50 by step (greeting / fact / policy / thanks):", ""]
     for level in load["levels"]:
         steps = " / ".join(_s(level["by_step"].get(step, {}).get("p50_s")) for step in
                            ("greeting", "fact", "policy", "thanks"))
         lines.append(f"- {level['shoppers']} shopper(s): {steps} s")
     lines += ["", f"![throughput and latency vs concurrent shoppers]({PLOTS['load']})"]
+    return lines
+
+
+PHRASED_NOTE = ("LLM-phrased: of the answers the LLM may phrase (policy, descriptions, recommendations, upsell), "
+                "the share whose text the LLM phrased and the grounding check kept (`grounding: llm`); the rest were "
+                "composed from the facts: over the turn's latency budget (`SHOPBOT_TURN_BUDGET_S`), or the model's "
+                "text failed the check. LLM queue max: the most phrasing calls waiting or running, sampled each second "
+                "from the action server's `/metrics` (`shopbot_llm_queue_depth`).")
+
+
+def _serving_line(meta: dict) -> str:
+    budget = meta.get("turn_budget_s")
+    where = (f"served by `{meta['llm_url']}` with {meta.get('llm_parallel', 1)} parallel slot(s)"
+             if meta.get("llm_url") else "in the action server's process")
+    return f"model {where}; turn budget {budget if budget else 'none'} s" if budget is not None else f"model {where}"
+
+
+def _phrased(level: dict) -> str:
+    phrasing = level.get("phrasing") or {}
+    if not phrasing.get("answers"):
+        return "-"
+    return f"{_pct(phrasing['llm'], phrasing['answers'])} of {phrasing['answers']}"
+
+
+def _queue(level: dict) -> str:
+    depth = (level.get("metrics") or {}).get("queue_depth_max")
+    return "-" if depth is None else f"{depth:.0f}"
+
+
+def _serving_section(serving: dict | None) -> list[str]:
+    lines = ["", "## 2b. The model in process vs behind a model server", ""]
+    if problem := _skipped_or_failed(serving):
+        return lines + [problem]
+    lines += ["The same production select-mode calls (the policy prompts of section 2 with their grammar) from "
+              f"{serving['rows'][0].get('concurrency', 4)} concurrent callers, after one warm-up call per prompt; "
+              f"{serving['threads']} thread(s) per model. In process the calls take turns on one llama.cpp context; "
+              "llama-cpp-python's server also serves one request at a time; llama.cpp's llama-server decodes its "
+              "slots' requests together (continuous batching). *Parsed* = outputs the grammar made readable.", ""]
+    rows = []
+    for row in serving["rows"]:
+        if "error" in row:
+            rows.append([row["backend"], str(row["slots"]), f"**failed**: {row['error'][:120]}", "", "", "", ""])
+            continue
+        rows.append([row["backend"], str(row["slots"]), str(row["calls"]), _s(row["calls_per_s"], 2), _s(row["p50_s"]),
+                     _s(row["p95_s"]), f"{row['parsed']}/{row['calls']}"])
+    lines += _table(["backend", "slots", "calls", "calls/s", "p50 s", "p95 s", "parsed"], rows)
+    if serving.get("note"):
+        lines += ["", serving["note"] + "."]
+    return lines
+
+
+def _locust_section(locust: dict | None, meta: dict) -> list[str]:
+    lines = ["", "## 3b. Load with Locust: think time and the closed loop", ""]
+    if problem := _skipped_or_failed(locust):
+        return lines + [problem]
+    lines += ["Locust 2 (`bench/locustfile.py`, headless, loopback only) spawns the shoppers over up to 5 s; each "
+              "sends one scripted conversation (greeting, price/stock question, policy question, thanks) to Rasa's "
+              "REST channel and waits its think time between messages (0 = the closed loop: the next message as soon "
+              "as the reply arrives), then leaves. The run is bounded by the number of conversations and by a "
+              f"time limit; {locust['timeout_s']:.0f} s timeout per request. Errors as in section 3; turns Locust "
+              "never sent before the time limit are listed as unsent.", ""]
+    rows = []
+    for level in locust["levels"]:
+        errs = ", ".join(f"{k} {v}" for k, v in level["errors_by_kind"].items() if v) or "0"
+        rows.append([level["label"], str(level["turns"]), errs, str(level.get("unsent_turns", 0)),
+                     _s(level["throughput_tps"], 2), _s(level["p50_s"]), _s(level["p95_s"]), _s(level["p99_s"]),
+                     _s(level["wall_s"], 1), _phrased(level), _queue(level)])
+    lines += _table(["level", "turns", "errors", "unsent", "turns/s", "p50 s", "p95 s", "p99 s", "wall s",
+                     "LLM-phrased", "LLM queue max"], rows)
+    lines += ["", "p95 by step (greeting / fact / policy / thanks):", ""]
+    for level in locust["levels"]:
+        steps = " / ".join(_s(level["by_step"].get(step, {}).get("p95_s")) for step in
+                           ("greeting", "fact", "policy", "thanks"))
+        lines.append(f"- {level['label']}: {steps} s")
+    lines += ["", "Replies by reason (action server counters over each level: `phrased`, `over_budget` = composed "
+              "because the model could not finish within the budget, `busy` = stopped at the deadline, `grounding` = "
+              "the model's text failed the check, `no_facts`/`no_model`):", ""]
+    for level in locust["levels"]:
+        reasons = (level.get("metrics") or {}).get("replies_by_reason") or {}
+        lines.append(f"- {level['label']}: " + (", ".join(f"{k} {v}" for k, v in reasons.items()) or "not scraped"))
     return lines
 
 

@@ -47,9 +47,14 @@ class Container:
     def llm(self):
         if not self.settings.llm_enabled:
             return None
+        s = self.settings
+        if s.llm_url:  # a model server (scripts/model_server.sh) instead of a model in this process
+            from bot.adapters.openai_model import OpenAIChatModel
+
+            return OpenAIChatModel(s.llm_url, model=s.llm_model_path, temperature=s.llm_temperature,
+                                   token=s.internal_secret(), slots=s.llm_parallel)
         from bot.adapters.llama_cpp_model import LlamaCppChatModel, runs_safely
 
-        s = self.settings
         model = LlamaCppChatModel(s.llm_model_path, s.llm_n_ctx, s.llm_n_threads, s.llm_n_gpu_layers, s.llm_temperature,
                                   max_wait_s=s.llm_max_wait_s)
         if not runs_safely(model.model_path):
@@ -58,10 +63,26 @@ class Container:
         return model
 
     @cached_property
+    def metrics(self):
+        """Prometheus metrics of this process (queue depth, phrased vs composed replies, turn latency)."""
+        from bot.adapters.prometheus_metrics import PrometheusMetrics
+
+        return PrometheusMetrics(self.settings.turn_budget_s)
+
+    @cached_property
+    def model_queue(self):
+        from bot.services.model_queue import ModelQueue
+
+        queue = ModelQueue(getattr(self.llm, "slots", 1), self.metrics, self.settings.llm_max_wait_s)
+        self.metrics.set_slots(queue.slots)
+        return queue
+
+    @cached_property
     def phraser(self):
         from bot.services.phrasing import Phraser
 
-        return Phraser(self.llm, self.store.catalogue.names(), self.settings.llm_mode, self.settings.llm_max_tokens)
+        return Phraser(self.llm, self.store.catalogue.names(), self.settings.llm_mode, self.settings.llm_max_tokens,
+                       queue=self.model_queue, metrics=self.metrics)
 
     @cached_property
     def products(self):
@@ -126,6 +147,7 @@ class Container:
             self.llm.load()
             self.phraser.phrase("policy", "warm up", ["The shop is open."])
             self.phraser.stats.clear()
+            self.model_queue.forget()  # the first calls also filled the prompt cache: not what a turn costs
 
 
 _container: Container | None = None

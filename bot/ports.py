@@ -27,6 +27,29 @@ class ChatModel(Protocol):
         """May raise ModelBusy; the caller then answers without the model."""
 
 
+class DeadlineChatModel(ChatModel, Protocol):
+    """A chat model that can stop at a deadline. `slots`: how many calls it serves at once (a model
+    server's parallel slots; 1 in process)."""
+
+    slots: int
+
+    def complete_by(self, messages: list[dict], grammar: str | None, max_tokens: int, deadline: float) -> str:
+        """Like `complete`, but raises ModelBusy once `deadline` (on `time.monotonic()`'s clock) has passed."""
+
+
+class ServingMetrics(Protocol):
+    """What the phrasing service reports while serving (an adapter turns it into Prometheus metrics)."""
+
+    def llm_queue(self, waiting: int, running: int) -> None:
+        """Calls waiting for the model and calls it is serving, after every change."""
+
+    def llm_call(self, task: str, seconds: float, waited_s: float) -> None:
+        """One model call: how long it ran, and how long it queued first."""
+
+    def reply(self, task: str, grounding: str, reason: str) -> None:
+        """One reply: its grounding (llm, replaced, composed) and why (phrased, over_budget, busy, error, ...)."""
+
+
 class Embedder(Protocol):
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
 

@@ -50,8 +50,23 @@ class Settings(BaseSettings):
     )
     llm_max_tokens: int = Field(96, description="Upper bound on generated tokens per reply.")
     llm_max_wait_s: float = Field(
-        8.0, description="Longest a reply waits for the LLM while it phrases other shoppers' replies; after "
-        "that the reply is composed from the facts without it (0 = wait as long as it takes)."
+        8.0, description="Outside a shopper's turn (staff summaries, tools), the longest a call waits for the LLM "
+        "while it phrases other replies; then the text is composed from the facts (0 = wait as long as it takes). "
+        "Turns are bounded by turn_budget_s instead."
+    )
+    turn_budget_s: float = Field(
+        2.0, description="Every reply of a shopper's turn is sent within this many seconds of the action server "
+        "receiving it: the LLM phrases only when the calls queued in front of it let it finish in time (estimated "
+        "from recent call durations), else the reply is composed from the facts at once; a call that runs into "
+        "the deadline is stopped. 0 = no budget."
+    )
+    llm_url: str = Field(
+        "", description="Base URL of an OpenAI-compatible model server (e.g. http://127.0.0.1:8765, started by "
+        "scripts/model_server.sh); empty = the model runs inside the action server."
+    )
+    llm_parallel: int = Field(
+        1, description="Requests the model server works on at once (llama.cpp llama-server --parallel; "
+        "llama-cpp-python's server: 1). Ignored in process."
     )
     llm_temperature: float = Field(0.1, description="Sampling temperature of the LLM.")
     llm_mode: str = Field(

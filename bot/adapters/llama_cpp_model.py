@@ -5,6 +5,7 @@ import importlib.util
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from bot.ports import ModelBusy
@@ -49,6 +50,8 @@ def runs_safely(model_path: str, timeout_s: int = 120) -> bool:
 
 
 class LlamaCppChatModel:
+    slots = 1  # one llama.cpp context: one generation at a time
+
     def __init__(self, model_path: str = "", n_ctx: int = 2048, n_threads: int = 0, n_gpu_layers: int = -1,
                  temperature: float = 0.1, seed: int = 7, max_wait_s: float = 0):
         self.model_path = model_path or default_gguf_path()
@@ -109,6 +112,34 @@ class LlamaCppChatModel:
         finally:
             self._lock.release()
         return out["choices"][0]["message"]["content"] or ""
+
+    def complete_by(self, messages: list[dict], grammar: str | None, max_tokens: int, deadline: float) -> str:
+        """Generates as a stream and stops at `deadline` (time.monotonic()): closing llama-cpp-python's
+        generator ends the generation and leaves the context usable. Only the prompt's evaluation, before
+        the first token, cannot be cut short (a cached prompt prefix keeps it short)."""
+        from llama_cpp import LlamaGrammar
+
+        llama = self.load()
+        if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise ModelBusy("the model stayed busy until the deadline")
+        try:
+            chunks = llama.create_chat_completion(
+                messages=messages,
+                grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
+                temperature=self._temperature, max_tokens=max_tokens, stream=True,
+            )
+            pieces = []
+            try:
+                for chunk in chunks:
+                    choice = chunk["choices"][0]
+                    pieces.append(choice["delta"].get("content") or "")
+                    if choice.get("finish_reason") is None and time.monotonic() > deadline:
+                        raise ModelBusy(f"stopped at the deadline after {len(pieces)} pieces")
+            finally:
+                chunks.close()
+        finally:
+            self._lock.release()
+        return "".join(pieces)
 
     def stream(self, messages: list[dict], max_tokens: int):
         """Yields text pieces as they are generated (for channels that can stream)."""
