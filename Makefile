@@ -14,10 +14,10 @@ PY := .venv-actions/bin/python
 RASA := .venv-rasa/bin/rasa
 RASA_PY := .venv-rasa/bin/python
 
-.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e browser eval eval-smoke bench-smoke conformance adversarial staff-user reset-db audit clean
+.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e test-servers browser eval eval-smoke bench-smoke conformance adversarial staff-user reset-db audit clean
 help:
 	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
-	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end)"
+	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end, PostgreSQL/Redis)"
 	@echo "make chat              talk to the bot in this terminal (starts it if needed)"
 	@echo "make eval              intents (Bitext + cross-validation), retrieval, grounded answers, dialogues -> reports/eval.md"
 	@echo "make bench             latency per turn type, LLM speed, load, memory, scaling -> reports/bench.md"
@@ -94,7 +94,7 @@ adversarial: train browser  # every case of tests/adversarial/corpus.py against 
 stop:
 	@-kill $$(cat var/run/actions.pid var/run/rasa.pid var/run/web.pid 2>/dev/null) 2>/dev/null; rm -f var/run/*.pid
 
-test: validate test-unit train test-stories test-e2e eval-smoke bench-smoke
+test: validate test-unit train test-stories test-e2e test-servers eval-smoke bench-smoke
 
 test-unit: setup
 	@$(PY) -m pytest -q tests/unit tests/services tests/actions tests/web
@@ -105,6 +105,10 @@ browser:
 test-stories: train
 	@$(RASA) test core --stories tests/test_stories.yml --model models --out var/results/stories \
 	  --fail-on-prediction-errors
+
+test-servers: train  # real PostgreSQL + Redis (installed when missing): orders, Rasa's tracker and lock stores (needs a trained model)
+	@bash scripts/install_servers.sh
+	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) $(PY) -m pytest -q tests/servers
 
 test-e2e: train browser
 	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) $(PY) -m pytest -q tests/e2e

@@ -11,11 +11,28 @@ WEB_PORT=${WEB_PORT:-8000}
 WEB_HOST=${WEB_HOST:-127.0.0.1}
 mkdir -p var/log var/run
 eval "$(.venv-actions/bin/python -m bot.settings)"  # SHOPBOT_INTERNAL_TOKEN, SHOPBOT_TRACKER_DB
+ENDPOINTS=endpoints.yml
+# SHOPBOT_SERVERS=local: conversations and orders in PostgreSQL, Rasa's locks in Redis (scripts/servers.sh
+# starts throwaway ones); =external: your own servers, named by SHOPBOT_PG_* / SHOPBOT_REDIS_* /
+# SHOPBOT_DATABASE_URL. Empty (the default): SQLite files, as above.
+case "${SHOPBOT_SERVERS:-}" in
+  "") ;;
+  local)
+    key=$(.venv-actions/bin/python -c 'from bot.settings import get_settings; print(get_settings().store_key().lower())')
+    db_url=${SHOPBOT_DATABASE_URL:-}  # one you set wins over the local server's
+    servers=$(SHOPBOT_PG_DB=${SHOPBOT_PG_DB:-shopbot_$key} SHOPBOT_TRACKER_PG_DB=${SHOPBOT_TRACKER_PG_DB:-rasa_$key} \
+      bash scripts/servers.sh start) || { echo "run: PostgreSQL/Redis did not start"; exit 1; }
+    eval "$servers"
+    [[ -z $db_url ]] || export SHOPBOT_DATABASE_URL=$db_url
+    ENDPOINTS=endpoints.servers.yml ;;
+  external) ENDPOINTS=endpoints.servers.yml ;;
+  *) echo "run: SHOPBOT_SERVERS must be empty, local or external"; exit 1 ;;
+esac
 
 .venv-actions/bin/python -m bot.action_server --host 127.0.0.1 --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 echo $! > var/run/actions.pid
 .venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" --enable-api \
-  --auth-token "$SHOPBOT_INTERNAL_TOKEN" --model models --credentials credentials.yml --endpoints endpoints.yml \
+  --auth-token "$SHOPBOT_INTERNAL_TOKEN" --model models --credentials credentials.yml --endpoints "$ENDPOINTS" \
   >var/log/rasa.log 2>&1 &
 echo $! > var/run/rasa.pid
 SHOPBOT_RASA_URL=${SHOPBOT_RASA_URL:-http://127.0.0.1:$RASA_PORT} \

@@ -15,7 +15,7 @@ class AttemptBase(DeclarativeBase):
 class FailedAttempts(AttemptBase):
     __tablename__ = "verification_attempts"
 
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # "conversation:" + a 255-character id
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[float] = mapped_column(Float, default=0.0)  # epoch seconds
 

@@ -12,9 +12,9 @@ class Base(DeclarativeBase):
     pass
 
 
-# Lengths only matter to databases that require them (MySQL); SQLite and PostgreSQL ignore or allow them.
+# SQLite ignores lengths; PostgreSQL enforces them (a longer value fails the whole write), MySQL needs them.
 Code = String(64)  # ids and short codes
-Line = String(255)  # names, address lines, e-mail
+Line = String(255)  # names, address lines, e-mail; conversation ids (Rasa's sender ids are up to 255)
 
 
 class _Address:
@@ -121,8 +121,8 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # UTC
-    actor: Mapped[str] = mapped_column(Code)
-    conversation_id: Mapped[str] = mapped_column(Code, index=True)
+    actor: Mapped[str] = mapped_column(Line)
+    conversation_id: Mapped[str] = mapped_column(Line, index=True)
     operation: Mapped[str] = mapped_column(Code)
     arguments: Mapped[dict] = mapped_column(JSON)
     before: Mapped[dict] = mapped_column(JSON)  # {"order": {...}, "user": {...}}: the records it touched

@@ -21,8 +21,8 @@ from bot.adapters.sql.models import (
 from bot.adapters.sql.records import order_record, product_record, user_record
 
 
-def load_users(session: Session, user_ids: Collection[str] | None = None) -> dict[str, dict]:
-    customers = _rows(session, Customer, Customer.id, user_ids, Customer.position)
+def load_users(session: Session, user_ids: Collection[str] | None = None, for_update: bool = False) -> dict[str, dict]:
+    customers = _rows(session, Customer, Customer.id, user_ids, Customer.position, for_update=for_update)
     methods = _grouped(session, PaymentMethod, PaymentMethod.customer_id, user_ids)
     orders = _grouped(session, Order, Order.customer_id, user_ids, columns=(Order.id, Order.customer_id))
     return {c.id: user_record(c, methods[c.id], [o.id for o in orders[c.id]]) for c in customers}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from sqlalchemy import (
     inspect,
     make_url,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,6 +55,8 @@ class SqlCommerceStore:
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         # SQLite cannot lock rows: one writer at a time in this process keeps read-check-write atomic.
+        # Across processes (several action servers on PostgreSQL) `apply` locks the order's and the
+        # customer's rows (SELECT ... FOR UPDATE), always in that order.
         self._write_lock = threading.Lock()
 
     @property
@@ -73,7 +78,8 @@ class SqlCommerceStore:
     # --- schema and seeding -------------------------------------------------------------------------
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        with schema_lock(self.engine):
+            Base.metadata.create_all(self.engine)
 
     def drop_schema(self) -> None:
         Base.metadata.drop_all(self.engine)
@@ -88,14 +94,17 @@ class SqlCommerceStore:
     def seed_from_store_dir(self, path: str | Path, reset: bool = False) -> bool:
         """Loads users, orders and products of a store directory; True if it seeded. Without `reset`
         it leaves a store that already has data alone, so it is safe to run at every start."""
-        if not reset and not self.is_empty():
-            return False
-        data = read_store_dir(Path(path))  # before dropping anything: a bad store dir keeps the old data
-        if reset:
-            self.drop_schema()
-        self.create_schema()
-        with self._session() as session, session.begin():
-            _insert_all(session, data)
+        # Several action servers may start at once on one empty PostgreSQL database: one seeds, the
+        # others wait for it and then find the data there.
+        with schema_lock(self.engine):
+            if not reset and not self.is_empty():
+                return False
+            data = read_store_dir(Path(path))  # before dropping anything: a bad store dir keeps the old data
+            if reset:
+                self.drop_schema()
+            Base.metadata.create_all(self.engine)
+            with self._session() as session, session.begin():
+                _insert_all(session, data)
         return True
 
     def counts(self) -> dict[str, int]:
@@ -106,18 +115,20 @@ class SqlCommerceStore:
 
     def find_user_id_by_email(self, email: str) -> str | None:
         with self._session() as session:
-            return session.scalar(select(Customer.id).where(func.lower(Customer.email) == email.strip().lower()))
+            return session.scalar(select(Customer.id).where(func.lower(Customer.email) == email.strip().lower())
+                                  .order_by(Customer.position).limit(1))
 
     def find_user_id_by_name_zip(self, first_name: str, last_name: str, zip: str) -> str | None:
         query = select(Customer.id).where(func.lower(Customer.first_name) == first_name.strip().lower(),
                                           func.lower(Customer.last_name) == last_name.strip().lower(),
-                                          Customer.zip == zip.strip())
+                                          Customer.zip == zip.strip()).order_by(Customer.position)
         with self._session() as session:
             return session.scalars(query).first()
 
     def find_user_ids_by_name(self, first_name: str, last_name: str) -> list[str]:
         query = select(Customer.id).where(func.lower(Customer.first_name) == first_name.strip().lower(),
-                                          func.lower(Customer.last_name) == last_name.strip().lower())
+                                          func.lower(Customer.last_name) == last_name.strip().lower()) \
+            .order_by(Customer.position)  # without an order PostgreSQL returns rows as they lie on disk
         with self._session() as session:
             return list(session.scalars(query))
 
@@ -205,7 +216,8 @@ class SchemaSessions:
     def __call__(self) -> Session:
         if self._factory is None:
             engine = create_sql_engine(self.url)
-            self.metadata.create_all(engine)
+            with schema_lock(engine):
+                self.metadata.create_all(engine)
             self._factory = sessionmaker(engine, expire_on_commit=False)
         return self._factory()
 
@@ -222,6 +234,27 @@ def create_sql_engine(url: str) -> Engine:
         else create_engine(url)
     event.listen(engine, "connect", _enable_foreign_keys)
     return engine
+
+
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises schema creation and seeding.
+_SCHEMA_LOCK_KEY = 0x73686F70626F74  # "shopbot"
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Held while tables are created or seeded. On PostgreSQL a session-level advisory lock, so that
+    processes starting together don't race on CREATE TABLE or seed twice; SQLite serialises DDL itself."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            connection.commit()
 
 
 def _enable_foreign_keys(dbapi_connection, _record) -> None:
@@ -262,7 +295,7 @@ def _evaluate(session: Session, op: Operation, for_update: bool = False) -> tupl
     else:
         order = load_orders(session, [op.kwargs["order_id"]], for_update=for_update).get(op.kwargs["order_id"])
         user_id = order["user_id"] if order else None
-    user = load_users(session, [user_id]).get(user_id) if user_id else None
+    user = load_users(session, [user_id], for_update=for_update).get(user_id) if user_id else None
     products = load_products(session, {item["product_id"] for item in order["items"]}) if order else {}
     return user_id, Effect(order=order, user=user), apply_operation(op, user, order, products)
 
