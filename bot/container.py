@@ -128,6 +128,18 @@ class Container:
                            self.settings.handoff_minutes_per_conversation)
 
     @cached_property
+    def insights(self):
+        """The shop owner's figures, from the stored conversations (and staff's tags on them)."""
+        from bot.adapters.sql.insights import SqlInsightsReader
+        from bot.services.insights import InsightsService
+
+        def product_name(product_id: str) -> str | None:
+            product = self.store.catalogue.get(product_id)
+            return product.name if product else None
+
+        return InsightsService(SqlInsightsReader(self.settings.resolved_database_url()), product_name)
+
+    @cached_property
     def staff_summaries(self):
         from bot.services.staff_summary import StaffSummaryWriter
 

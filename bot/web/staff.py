@@ -13,6 +13,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from bot.container import Container
+from bot.web.insights import insights_routes
 from bot.web.staff_users import LoginThrottle, StaffSessions, password_matches
 
 
@@ -182,6 +183,7 @@ def staff_routes(container: Container, sio: socketio.AsyncServer, templates: Jin
         *[Route(f"{base}/{op}", api(change(op), write=True), methods=["POST"])
           for op in ("take", "reply", "handback", "resolve")],
         Route(f"{base}/typing", api(typing, write=True), methods=["POST"]),
+        *insights_routes(container, templates, api, logged_in_staff, csrf_token, shop_name, _json_object),
     ]
 
 
