@@ -21,6 +21,11 @@ def test_staff_sees_the_insights_page_with_its_charts(browser, shop):
         answer = ask(shopper, PRICE_QUESTION)
         answer.locator('button.shopbot-feedback[data-value="up"]').click()
         expect(answer.locator('button.shopbot-feedback[data-value="up"]')).to_have_attribute("aria-pressed", "true")
+        shopper.reload()  # the thumb is stored: after a reload it comes back from the server
+        expect(shopper.locator("#shopbot-root")).to_have_attribute("data-state", "connected", timeout=15_000)
+        stored = shopper.locator('.shopbot-msg[data-author="bot"]').first.locator(
+            'button.shopbot-feedback[data-value="up"]')
+        expect(stored).to_have_attribute("aria-pressed", "true")
 
         staff = staff_context.new_page()
         staff.goto(shop + "/staff/insights")
