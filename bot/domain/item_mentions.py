@@ -32,7 +32,7 @@ _FUNCTION_WORDS = set(
     "a an the and or of to in on at by for from with my our your their his her its this that these those "
     "one two both all any some each every it them they i me we you he she is are was be been do did does "
     "can could would will should may might must want need like get got please thanks just only also then "
-    "so too very not no yes too here there what which who how why when where same other another thing "
+    "so too very not no yes here there what which who how why when where same other another thing "
     "things stuff item items order orders back return exchange swap change send keep keeping instead "
     "new old one ones pair pairs set".split())
 _ONE = re.compile(r"\b(one of|just one|only one|a single|single one|1 of)\b|\bone\b[^,.;]*\b(two|identical|other)\b",

@@ -3,15 +3,11 @@ next call; behind llama-cpp-python's own server (started here on a free loopback
 scripts/model_server.sh does), the select mode's grammar is enforced and the reply is grounded."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
+from bench.serving import TOKEN, free_port, python_server_cmd, running_server
 from bot.adapters.llama_cpp_model import LlamaCppChatModel, default_gguf_path
 from bot.adapters.openai_model import OpenAIChatModel
 from bot.domain.prompts import build_messages, parse_selection, select_grammar
@@ -36,51 +32,20 @@ def test_in_process_generation_stops_at_its_deadline_and_the_model_goes_on():
         model.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def model_server(tmp_path_factory):
+    """llama-cpp-python's server as the bench and scripts/model_server.sh start it."""
     pytest.importorskip("fastapi", reason="llama-cpp-python's server extras are not installed")
     pytest.importorskip("sse_starlette", reason="llama-cpp-python's server extras are not installed")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("model-server") / "server.log"
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", default_gguf_path(), "--host", "127.0.0.1",
-           "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--n_threads_batch", "1",
-           "--api_key", "server-test-token", "--interrupt_requests", "false", "--verbose", "false"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    try:
-        give_up = time.monotonic() + 120
-        while not _answers(url):
-            if proc.poll() is not None or time.monotonic() > give_up:
-                pytest.fail(f"llama_cpp.server did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.2)  # polling for the server's state, not a timing assumption
+    log = tmp_path_factory.mktemp("model-server") / "server.log"
+    with running_server(python_server_cmd(port, default_gguf_path(), 1), url, log, timeout_s=120):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _answers(url: str) -> bool:
-    request = urllib.request.Request(url + "/v1/models", headers={"Authorization": "Bearer server-test-token"})
-    try:
-        with urllib.request.urlopen(request, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def test_the_model_server_enforces_the_select_grammar(model_server):
-    model = OpenAIChatModel(model_server, token="server-test-token")
+    model = OpenAIChatModel(model_server, token=TOKEN)
     try:
         for _ in range(2):  # the second call reuses the cached prompt prefix
             raw = model.complete(MESSAGES, GRAMMAR, 96)
@@ -111,7 +76,7 @@ def test_concurrent_replies_through_the_server_are_each_complete(model_server):
     --interrupt_requests false (as scripts/model_server.sh starts it); the adapter refuses a cut-off reply."""
     from concurrent.futures import ThreadPoolExecutor
 
-    model = OpenAIChatModel(model_server, token="server-test-token")
+    model = OpenAIChatModel(model_server, token=TOKEN)
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:
             raws = list(pool.map(lambda _: model.complete(MESSAGES, GRAMMAR, 96), range(3)))
