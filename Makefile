@@ -14,18 +14,19 @@ PY := .venv-actions/bin/python
 RASA := .venv-rasa/bin/rasa
 RASA_PY := .venv-rasa/bin/python
 
-.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e test-servers browser eval eval-smoke bench-smoke conformance adversarial staff-user reset-db audit clean
+.PHONY: help setup lookups ingest train validate run chat stop bench test test-unit test-stories test-e2e test-servers run-cluster stop-cluster test-cluster browser eval eval-smoke bench-smoke conformance adversarial staff-user reset-db audit clean
 help:
 	@echo "make run [STORE=dir]   set up everything, ingest, train if needed, start the bot"
 	@echo "make test              all tests (units, services, actions, Rasa validation + stories, end to end, PostgreSQL/Redis)"
 	@echo "make chat              talk to the bot in this terminal (starts it if needed)"
+	@echo "make run-cluster       PostgreSQL, Redis, Chroma server, model server, 2 Rasa, 2 action servers, web app behind nginx (stop-cluster stops it)"
 	@echo "make eval              intents (Bitext + cross-validation), retrieval, grounded answers, dialogues -> reports/eval.md"
 	@echo "make bench             latency per turn type, LLM speed, load, memory, scaling -> reports/bench.md"
 	@echo "make conformance       tau-bench retail order tasks (dev + train sample) -> reports/conformance.md"
 	@echo "make adversarial       the adversarial suite (leaks, consent, identity, injection, malformed, web) -> reports/adversarial.md"
 	@echo "make reset-db          reseed the orders database from the store (audit: make audit)"
 	@echo "make staff-user NAME=x a staff account for the console at http://localhost:8000/staff"
-	@echo "make setup | ingest | train | validate | stop | clean"
+	@echo "make setup | ingest | train | validate | stop | stop-cluster | test-cluster | clean"
 
 setup:
 	@bash scripts/setup.sh
@@ -74,6 +75,8 @@ eval: train  # everything below -> reports/eval.md + plots (about 25 min); parts
 	@$(RASA) test core --stories tests/test_stories.yml --model models --out var/eval/stories >/dev/null
 	@$(MAKE) --no-print-directory conformance
 	@$(PY) -m eval.dialogues --story-results var/eval/stories --conformance reports/parts/conformance.json --out reports
+	@$(PY) -m eval.sentiment --bitext $(BITEXT) --out reports
+	@$(PY) -m eval.topics --bitext $(BITEXT) --out reports
 	@$(PY) -m eval.report --out reports
 
 eval-smoke: train  # the same on samples, into var/eval-smoke (run by make test; numbers not asserted)
@@ -81,6 +84,8 @@ eval-smoke: train  # the same on samples, into var/eval-smoke (run by make test;
 	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) --out var/eval-smoke --limit 4
 	@$(PY) -m eval.dialogues --story-results var/results/stories --conformance var/results/conformance.json \
 	  --out var/eval-smoke
+	@$(PY) -m eval.sentiment --bitext $(BITEXT) --out var/eval-smoke --no-download --limit 300
+	@$(PY) -m eval.topics --out var/eval-smoke
 	@$(PY) -m eval.report --out var/eval-smoke
 
 conformance: train
@@ -106,9 +111,20 @@ test-stories: train
 	@$(RASA) test core --stories tests/test_stories.yml --model models --out var/results/stories \
 	  --fail-on-prediction-errors
 
-test-servers: train  # real PostgreSQL + Redis (installed when missing): orders, Rasa's tracker and lock stores (needs a trained model)
+test-servers: train  # real PostgreSQL + Redis + nginx (installed when missing): orders, Rasa's tracker and lock stores, the cluster profile (needs a trained model)
 	@bash scripts/install_servers.sh
 	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) $(PY) -m pytest -q tests/servers
+
+run-cluster: train  # everything on this machine, loopback only, in var/cluster (scripts/cluster.sh)
+	@bash scripts/install_servers.sh
+	@bash scripts/cluster.sh start
+
+stop-cluster:
+	@bash scripts/cluster.sh stop
+
+test-cluster: train  # the cluster profile with Rasa and action servers killed under load (also run by test-servers)
+	@bash scripts/install_servers.sh
+	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) $(PY) -m pytest -q tests/servers/test_cluster.py
 
 test-e2e: train browser
 	@SHOPBOT_TAU_STORE=$(abspath $(TAU_STORE)) $(PY) -m pytest -q tests/e2e

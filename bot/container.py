@@ -120,12 +120,19 @@ class Container:
         return SqlConversationStore(self.settings.resolved_database_url())
 
     @cached_property
+    def sentiment(self):
+        """Scores shopper messages with VADER's lexicon (read on the first message)."""
+        from bot.adapters.vader_sentiment import VaderSentiment
+
+        return VaderSentiment()
+
+    @cached_property
     def chat(self):
         from bot.adapters.rasa_rest import RasaRestAssistant
         from bot.services.conversations import ChatService
 
         return ChatService(self.conversations, RasaRestAssistant(self.settings.rasa_url, self.settings.internal_secret()),
-                           self.settings.handoff_minutes_per_conversation)
+                           self.settings.handoff_minutes_per_conversation, sentiment=self.sentiment)
 
     @cached_property
     def insights(self):
@@ -137,7 +144,11 @@ class Container:
             product = self.store.catalogue.get(product_id)
             return product.name if product else None
 
-        return InsightsService(SqlInsightsReader(self.settings.resolved_database_url()), product_name)
+        def embed(texts: list[str]) -> list[list[float]]:  # MiniLM, loaded on the first grouping
+            return self.embeddings.embed_documents(texts)
+
+        return InsightsService(SqlInsightsReader(self.settings.resolved_database_url()), product_name,
+                               score=self.sentiment.score, embed=embed)
 
     @cached_property
     def staff_summaries(self):

@@ -50,6 +50,12 @@ class ServingMetrics(Protocol):
         """One reply: its grounding (llm, replaced, composed) and why (phrased, over_budget, busy, error, ...)."""
 
 
+class SentimentScorer(Protocol):
+    def score(self, text: str) -> float:
+        """How positive the text sounds: -1 (very negative) .. 1 (very positive); about 0 for neutral or
+        unreadable text. Never raises."""
+
+
 class Embedder(Protocol):
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
 

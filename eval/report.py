@@ -220,7 +220,39 @@ def dialogues_section(part: dict | None) -> list[str]:
     return lines + [""]
 
 
+def sentiment_section(part: dict | None) -> list[str]:
+    lines = ["## Sentiment of shopper messages", ""]
+    if not part:
+        return lines + ["Not run (`eval/sentiment.py` needs the vaderSentiment sdist, fetched once online).", ""]
+    every, sn = part["sets"]["all"], part["sets"]["all"]["strongly_negative"]
+    lines += [f"VADER's compound score against people's ratings of {every['n']} sentences (tweets, Amazon, movie "
+              f"and NYT snippets): 3-class accuracy **{pct(every['accuracy'])}** (always-the-commonest-class "
+              f"{pct(every['majority_accuracy'])}), macro-F1 {every['macro_f1']:.3f}, Pearson r {every['pearson']:.3f}; "
+              "per set: " + ", ".join(f"{name} {pct(s['accuracy'])} (r {s['pearson']:.2f})"
+                                      for name, s in part["sets"].items() if name != "all") + ".",
+              f"- Strongly negative (score <= {part['threshold_in_code']}, chosen on tweets) against people's "
+              f"mean <= -1.5: precision {pct(sn['precision'])}, recall {pct(sn['recall'])} over all sets."]
+    for group, g in (part.get("bitext") or {}).items():
+        lines.append(f"- Bitext, {group}: one message counts towards the frustration handoff {pct(g['old_rule'])} "
+                     f"of the time by words alone, {pct(g['with_sentiment'])} with sentiment.")
+    return lines + ["", "Details: [sentiment.md](sentiment.md).", ""]
+
+
 # -- plots ----------------------------------------------------------------------------------------------
+def topics_section(part: dict | None) -> list[str]:
+    lines = ["## Topic grouping of unanswered questions (insights page)", ""]
+    if not part:
+        return lines + ["Not run.", ""]
+    tuned = part["chosen_on_tuning_set"]
+    lines.append(f"Average-linkage grouping of MiniLM vectors at cosine distance {part['distance']}, chosen on our "
+                 f"held-out paraphrases: ARI {tuned['ari']:.3f}, V-measure {tuned['v_measure']:.3f}, purity "
+                 f"{pct(tuned['purity'])} ({tuned['groups']} groups for {tuned['topics']} topics).")
+    if b := part.get("bitext"):
+        lines.append(f"Bitext, held out ({b['questions']} questions, {b['topics']} intents): ARI {b['ari']:.3f}, "
+                     f"V-measure {b['v_measure']:.3f}, purity {pct(b['purity'])} ({b['groups']} groups).")
+    return lines + ["", "Details: [topics.md](topics.md).", ""]
+
+
 def _pyplot():
     import matplotlib
 
@@ -353,6 +385,8 @@ def render(parts: dict, out: Path) -> str:
     else:
         lines += ["## Retrieval and grounded answers", "", "Not run.", ""]
     lines += dialogues_section(parts.get("dialogues"))
+    lines += sentiment_section(parts.get("sentiment"))
+    lines += topics_section(parts.get("topics"))
     return "\n".join(lines)
 
 

@@ -5,6 +5,8 @@ contain anything that wasn't said or looked up.
 """
 from __future__ import annotations
 
+from bot.domain.sentiment import strongly_negative
+
 HANDOFF_TEXT = ("Okay, I'm passing your conversation to a person from our team. They will reply here as soon as "
                 "they can, and they'll see what we've talked about so far.")
 REQUEST_WORDS = {
@@ -48,18 +50,29 @@ def sounds_frustrated(text: str) -> bool:
     return any(w in low for w in _ANGRY) or shouting or "!!!" in text
 
 
-def handoff_reason(bot_turns: list[list[str]], shopper_texts: list[str]) -> str | None:
+def frustrated(text: str, score: float | None = None) -> bool:
+    """One message towards the frustration handoff: anger words or a shout, or a strongly negative score."""
+    return sounds_frustrated(text) or strongly_negative(score)
+
+
+def handoff_reason(bot_turns: list[list[str]], shopper_texts: list[str],
+                   shopper_scores: list[float | None] | None = None) -> str | None:
     """Why a person should take over now, or None.
 
     bot_turns: the reply kinds of each bot turn, oldest first (the last one just happened).
     shopper_texts: the shopper's messages, oldest first.
+    shopper_scores: their sentiment scores, aligned with shopper_texts (None: not scored). A strongly
+    negative message counts as frustrated even without anger words.
     """
     if bot_turns and "handoff" in bot_turns[-1]:
         return "The shopper asked for a person."
     failed = [any(k in FAILED_KINDS for k in turn) for turn in bot_turns[-2:]]
     if len(failed) == 2 and all(failed):
         return "The assistant could not help twice in a row."
-    if sum(sounds_frustrated(t) for t in shopper_texts[-3:]) >= 2:
+    texts = shopper_texts[-3:]
+    scores = list(shopper_scores or [])[-len(texts):] if texts else []
+    scores = [None] * (len(texts) - len(scores)) + scores  # aligned from the newest message
+    if sum(frustrated(text, score) for text, score in zip(texts, scores)) >= 2:
         return "The shopper sounds frustrated."
     return None
 

@@ -27,6 +27,14 @@ and each message (author, text, time, the bot reply's metadata, the shopper's th
 - **Upsell**: offers = replies of kind `upsell`; accepted = the next bot reply in that conversation
   is about the offered product; declined = the next bot reply is `upsell_declined`.
 - **Tags**: staff tags on the period's conversations, per tag.
+- **Unanswered questions by topic**: the shopper message before each reply of kind `unknown` ("don't
+  know") or `out_of_scope`, grouped by meaning (`bot.domain.topics`; the caller embeds them).
+- **Sentiment**: each shopper message's score (VADER compound in [-1, 1], stored with the message when it
+  arrived; scored on the fly when missing), labelled positive / neutral / negative (`bot.domain.sentiment`).
+- **Frustration signals**, per conversation: a frustrated message (anger words, a shout, or a strongly
+  negative score: the same rule as the frustration handoff), a thumbs-down, the assistant failing twice in
+  a row, or the shopper sending the same message again. A conversation counts once however many it has.
+- **Thumbs-down reasons**: the optional reason and comment a shopper gave with a thumbs-down.
 """
 from __future__ import annotations
 
@@ -36,7 +44,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
 
-from bot.domain.handoff import FAILED_KINDS, wait_notice
+from bot.domain.feedback import REASONS
+from bot.domain.handoff import FAILED_KINDS, frustrated, wait_notice
+from bot.domain.sentiment import label
+from bot.domain.topics import Question, Topic
 
 TAGS = ("wrong_answer", "missing_knowledge", "good")
 OUTCOMES = ("resolved_by_assistant", "handed_over", "abandoned")
@@ -44,6 +55,9 @@ STAFF_TOOK_OVER = "Taken over by staff"
 MAX_PERIOD_DAYS = 366
 TOP_PRODUCTS = 10
 EXAMPLES = 20
+UNANSWERED_KINDS = ("unknown", "out_of_scope")
+SIGNALS = ("frustrated_message", "thumbs_down", "failed_twice", "repeated_message")
+Score = Callable[[str], float]
 
 # The fixed system lines the conversation service writes (imported, so a wording change follows).
 _WAIT_OPENING = wait_notice(1, 1).split(". ")[0]  # "A person from our team will take over this conversation"
@@ -57,6 +71,8 @@ class StoredMessage:
     at: datetime  # aware, UTC
     meta: dict = field(default_factory=dict)
     feedback: str | None = None  # "up", "down"
+    feedback_reason: str | None = None  # with a thumbs-down: one of `bot.domain.feedback.REASONS`
+    feedback_comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,18 +189,117 @@ def in_period(conversation: StoredConversation, first: date, last: date) -> bool
     return started is not None and first <= started.date() <= last
 
 
+def unanswered_questions(conversations: list[StoredConversation]) -> list[Question]:
+    """The shopper's question before each "don't know" or out-of-scope reply, oldest first."""
+    found = []
+    for c in conversations:
+        for i, m in enumerate(c.messages):
+            if m.author == "bot" and m.meta.get("kind") in UNANSWERED_KINDS:
+                asked = next((p for p in reversed(c.messages[:i]) if p.author == "shopper"), None)
+                if asked is not None and asked.text.strip():
+                    found.append(Question(asked.text, m.meta["kind"], c.conversation_id, m.at.isoformat()))
+    return sorted(found, key=lambda q: (q.at, q.conversation_id))
+
+
+def message_score(message: StoredMessage, score: Score | None) -> float | None:
+    stored = message.meta.get("sentiment")
+    if isinstance(stored, (int, float)) and not isinstance(stored, bool):
+        return float(stored)
+    return score(message.text) if score is not None and message.text.strip() else None
+
+
+def _sentiment(conversations: list[StoredConversation], scores: dict[int, float | None]) -> dict:
+    scored = [s for c in conversations for m in c.messages if m.author == "shopper"
+              and (s := scores.get(m.message_id)) is not None]
+    labels = Counter(label(s) for s in scored)
+    return {"scored": len(scored), **{name: labels[name] for name in ("positive", "neutral", "negative")},
+            "mean": round(sum(scored) / len(scored), 4) if scored else None}
+
+
+def conversation_signals(conversation: StoredConversation, scores: dict[int, float | None]) -> set[str]:
+    """Which of `SIGNALS` the conversation shows."""
+    messages = conversation.messages
+    shopper = [m for m in messages if m.author == "shopper"]
+    found = set()
+    if any(frustrated(m.text, scores.get(m.message_id)) for m in shopper):
+        found.add("frustrated_message")
+    if any(m.author == "bot" and m.feedback == "down" for m in messages):
+        found.add("thumbs_down")
+    turns = _failed_turns(messages)
+    if any(a and b for a, b in zip(turns, turns[1:])):
+        found.add("failed_twice")
+    said = [" ".join(m.text.lower().split()) for m in shopper]
+    if any(a == b and len(a) > 3 for a, b in zip(said, said[1:])):
+        found.add("repeated_message")
+    return found
+
+
+def _failed_turns(messages: tuple[StoredMessage, ...]) -> list[bool]:
+    """Per shopper message that got bot replies: did they include a failure?"""
+    turns: list[list[str]] = []
+    for m in messages:
+        if m.author == "shopper":
+            turns.append([])
+        elif m.author == "bot" and turns:
+            turns[-1].append(m.meta.get("kind", ""))
+    return [any(k in FAILED_KINDS for k in kinds) for kinds in turns if kinds]
+
+
+def _frustration(conversations: list[StoredConversation], scores: dict[int, float | None]) -> dict:
+    signals = {c.conversation_id: conversation_signals(c, scores) for c in conversations}
+    with_any = sum(bool(found) for found in signals.values())
+    negative = sorted(((scores.get(m.message_id), m, c.conversation_id) for c in conversations for m in c.messages
+                       if m.author == "shopper" and frustrated(m.text, scores.get(m.message_id))),
+                      key=lambda t: (t[0] if t[0] is not None else 0.0, t[1].at, t[2]))
+    return {
+        "conversations": with_any,
+        "share": with_any / len(conversations) if conversations else None,
+        "signals": {name: sum(name in found for found in signals.values()) for name in SIGNALS},
+        "examples": [{"conversation_id": cid, "at": m.at.isoformat(), "text": m.text, "sentiment": s}
+                     for s, m, cid in negative[:EXAMPLES]],
+    }
+
+
+def _feedback(conversations: list[StoredConversation], score: Score | None) -> tuple[dict, list[dict]]:
+    downs = [(c.conversation_id, m) for c in conversations for m in c.messages
+             if m.author == "bot" and m.feedback == "down"]
+    reasons = Counter(m.feedback_reason for _, m in downs if m.feedback_reason in REASONS)
+    counts = {name: reasons[name] for name in REASONS} | {"none_given": len(downs) - sum(reasons.values())}
+    comments = [{"conversation_id": cid, "message_id": m.message_id, "reason": m.feedback_reason,
+                 "comment": m.feedback_comment, "answer": m.text,
+                 "sentiment": score(m.feedback_comment) if score is not None else None}
+                for cid, m in downs if m.feedback_comment.strip()]
+    comments.sort(key=lambda d: d["message_id"], reverse=True)
+    return counts, comments[:EXAMPLES]
+
+
+def _topics(found: list[Topic] | None) -> list[dict] | None:
+    if found is None:
+        return None
+    return [{"label": t.label, "count": t.count, "conversations": t.conversations, "examples": list(t.examples),
+             "kinds": t.kinds} for t in found]
+
+
 def summarize(conversations: list[StoredConversation], tags: list[Tag], first: date, last: date, lines: SystemLines,
-              product_name: Callable[[str], str | None] = lambda product_id: None) -> dict:
+              product_name: Callable[[str], str | None] = lambda product_id: None, score: Score | None = None,
+              topic_groups: list[Topic] | None = None) -> dict:
     """Every figure of the insights page for the period's conversations (others are ignored). `lines`: the
-    conversation service's notices; `product_name`: a product id's name in the catalogue."""
+    conversation service's notices; `product_name`: a product id's name in the catalogue; `score`: sentiment
+    of a text, for messages stored without one and for feedback comments; `topic_groups`: the period's
+    unanswered questions grouped by topic (None: not grouped)."""
     conversations = [c for c in conversations if in_period(c, first, last)]
+    scores = {m.message_id: message_score(m, score) for c in conversations for m in c.messages
+              if m.author == "shopper"}
     ids = {c.conversation_id for c in conversations}
     outcomes = {c.conversation_id: conversation_outcome(c, lines) for c in conversations}
     counted = Counter(o.outcome for o in outcomes.values())
     by_day = {(first + timedelta(days=d)).isoformat(): dict.fromkeys(OUTCOMES, 0)
               for d in range((last - first).days + 1)}
+    day_scores: dict[str, list[float]] = {day: [] for day in by_day}
     for c in conversations:
-        by_day[c.first_shopper_at().date().isoformat()][outcomes[c.conversation_id].outcome] += 1
+        day = c.first_shopper_at().date().isoformat()
+        by_day[day][outcomes[c.conversation_id].outcome] += 1
+        day_scores[day] += [s for m in c.messages if (s := scores.get(m.message_id)) is not None]
     bot = [m for c in conversations for m in c.messages if m.author == "bot"]
     thumbs = Counter(m.feedback for m in bot if m.feedback in ("up", "down"))
     grounding = Counter(m.meta["grounding"] for m in bot if isinstance(m.meta.get("grounding"), str))
@@ -203,6 +318,8 @@ def summarize(conversations: list[StoredConversation], tags: list[Tag], first: d
     handed = [o for o in outcomes.values() if o.outcome == "handed_over"]
     period_tags = sorted((t for t in tags if t.conversation_id in ids), key=lambda t: (t.at, t.conversation_id))
     up, down = thumbs["up"], thumbs["down"]
+    reasons, comments = _feedback(conversations, score)
+    unanswered = Counter(q.kind for q in unanswered_questions(conversations))
     return {
         "period": {"from": first.isoformat(), "to": last.isoformat()},
         "conversations": len(conversations),
@@ -225,7 +342,15 @@ def summarize(conversations: list[StoredConversation], tags: list[Tag], first: d
         "tags": {tag: sum(t.tag == tag for t in period_tags) for tag in TAGS},
         "tagged": [{"conversation_id": t.conversation_id, "tag": t.tag, "staff": t.staff, "at": t.at.isoformat(),
                     "message_id": t.message_id, "note": t.note} for t in period_tags],
-        "by_day": [{"date": day, **counts} for day, counts in by_day.items()],
+        "unanswered": {kind: unanswered[kind] for kind in UNANSWERED_KINDS},
+        "unanswered_topics": _topics(topic_groups),
+        "sentiment": _sentiment(conversations, scores),
+        "frustration": _frustration(conversations, scores),
+        "thumbs_down_reasons": reasons,
+        "feedback_comments": comments,
+        "by_day": [{"date": day, **counts,
+                    "sentiment_mean": round(sum(day_scores[day]) / len(day_scores[day]), 4) if day_scores[day] else None}
+                   for day, counts in by_day.items()],
     }
 
 

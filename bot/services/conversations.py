@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import uuid
 
+from bot.domain.feedback import checked_reason
 from bot.domain.handoff import handoff_reason, wait_notice
 from bot.domain.inputs import clean_text
+from bot.ports import SentimentScorer
 
 _SESSION_ID = re.compile(r"^[a-f0-9]{32}$")
 MAX_STORED_CHARS = 20_000
@@ -21,10 +23,11 @@ RESOLVED = "This conversation was marked as resolved. Write again any time if yo
 
 
 class ChatService:
-    def __init__(self, store, assistant, minutes_per_conversation: int = 5):
+    def __init__(self, store, assistant, minutes_per_conversation: int = 5, sentiment: SentimentScorer | None = None):
         self.store = store
         self.assistant = assistant
         self.minutes_per_conversation = minutes_per_conversation
+        self.sentiment = sentiment  # None: messages are not scored, frustration is read from words alone
 
     # ---- shopper side -----------------------------------------------------------------------
     def open(self, session_id: str | None) -> tuple[str, list[dict]]:
@@ -36,7 +39,11 @@ class ChatService:
 
     def record_shopper(self, session_id: str, text: str) -> dict:
         self.store.move(session_id, "bot", allowed_from=("resolved",))  # a new question reopens it
-        return self.store.add(session_id, "shopper", clean_text(text[:MAX_STORED_CHARS]))
+        text = clean_text(text[:MAX_STORED_CHARS])
+        # Button payloads ("/deny") are not the shopper's words: not scored.
+        scored = self.sentiment and text and not text.startswith("/")
+        metadata = {"sentiment": round(self.sentiment.score(text), 4)} if scored else None
+        return self.store.add(session_id, "shopper", text, metadata=metadata)
 
     async def answer(self, session_id: str, text: str, message_id: int | None = None, client: str = "") -> list[dict]:
         """The bot's replies (stored), or while a person is awaited, a note on the wait."""
@@ -75,8 +82,9 @@ class ChatService:
                 turns.append([])
             elif message["author"] == "bot" and turns:
                 turns[-1].append((message.get("metadata") or {}).get("kind", ""))
-        said = [m["text"] for m in history if m["author"] == "shopper"]
-        return handoff_reason([t for t in turns if t], said)
+        shopper = [m for m in history if m["author"] == "shopper"]
+        scores = [(m.get("metadata") or {}).get("sentiment") for m in shopper]
+        return handoff_reason([t for t in turns if t], [m["text"] for m in shopper], scores)
 
     def _wait_notice(self, session_id: str) -> dict:
         waiting = self.store.waiting_ids()
@@ -85,6 +93,14 @@ class ChatService:
 
     def feedback(self, session_id: str, message_id: int, value: str) -> bool:
         return self.store.set_feedback(session_id, message_id, value)
+
+    def feedback_reason(self, session_id: str, message_id: int, reason: object, comment: object) -> bool:
+        """The optional "what went wrong?" after a thumbs-down; False for an unknown reason or a reply
+        of another conversation, or one without a thumbs-down."""
+        checked = checked_reason(reason, comment)
+        if checked is None:
+            return False
+        return self.store.set_feedback_reason(session_id, message_id, *checked)
 
     # ---- staff side --------------------------------------------------------------------------
     def take_over(self, session_id: str, staff: str) -> dict | None:

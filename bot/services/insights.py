@@ -8,7 +8,9 @@ import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from bot.domain.insights import TAGS, SystemLines, Tag, parse_period, summarize, test_case
+from bot.domain.insights import (TAGS, SystemLines, Tag, in_period, parse_period, summarize, test_case,
+                                  unanswered_questions)
+from bot.domain.topics import MAX_QUESTIONS, Topic, topics
 from bot.services.conversations import JOINED, RESOLVED
 
 LINES = SystemLines(joined=JOINED, resolved=RESOLVED)
@@ -21,10 +23,16 @@ class TagError(ValueError):
 
 class InsightsService:
     def __init__(self, reader, product_name: Callable[[str], str | None] = lambda product_id: None,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 score: Callable[[str], float] | None = None,
+                 embed: Callable[[list[str]], list[list[float]]] | None = None):
+        """`score`: a text's sentiment (VADER compound); `embed`: unit-length sentence vectors (MiniLM), for
+        grouping unanswered questions by topic. Without them those figures are left out."""
         self.reader = reader
         self.product_name = product_name
         self.now = now
+        self.score = score
+        self.embed = embed
 
     def period(self, start: str | None, end: str | None) -> tuple[date, date]:
         """Raises `PeriodError` with a message for the person who asked."""
@@ -33,7 +41,14 @@ class InsightsService:
     def report(self, first: date, last: date) -> dict:
         conversations = self.reader.conversations_started(first, last)
         tags = self.reader.tags([c.conversation_id for c in conversations])
-        return summarize(conversations, tags, first, last, LINES, self.product_name)
+        grouped = self._topics([c for c in conversations if in_period(c, first, last)])
+        return summarize(conversations, tags, first, last, LINES, self.product_name, self.score, grouped)
+
+    def _topics(self, conversations) -> list[Topic] | None:
+        if self.embed is None:
+            return None
+        questions = unanswered_questions(conversations)[-MAX_QUESTIONS:]
+        return topics(questions, self.embed([q.text for q in questions])) if questions else []
 
     def tag(self, conversation_id: str, tag: str, staff: str, message_id: int | None = None, note: str = "") -> Tag:
         if tag not in TAGS:
@@ -46,6 +61,12 @@ class InsightsService:
 
     def untag(self, conversation_id: str, tag: str) -> bool:
         return self.reader.remove_tag(conversation_id, tag)
+
+    def tags_of(self, conversation_id: str) -> list[Tag]:
+        """This conversation's tags, oldest first (what the console shows when it opens one)."""
+        if not self.reader.exists(conversation_id):
+            raise LookupError("No such conversation.")
+        return self.reader.tags([conversation_id])
 
     def tagged_cases(self) -> list[dict]:
         """Every conversation tagged "wrong answer", as an eval case (oldest tag first)."""
@@ -76,8 +97,16 @@ def report_csv(report: dict) -> str:
     rows += [("top_products", p["name"], p["conversations"]) for p in report["top_products"]]
     rows += [("upsell", name, n) for name, n in report["upsell"].items()]
     rows += [("tags", name, n) for name, n in report["tags"].items()]
+    rows += [("unanswered", name, n) for name, n in report["unanswered"].items()]
+    rows += [("unanswered_topic", t["label"], t["count"]) for t in report["unanswered_topics"] or []]
+    rows += [("sentiment", name, _blank(v)) for name, v in report["sentiment"].items()]
+    rows.append(("frustration", "conversations", report["frustration"]["conversations"]))
+    rows.append(("frustration", "share", _blank(report["frustration"]["share"])))
+    rows += [("frustration_signal", name, n) for name, n in report["frustration"]["signals"].items()]
+    rows += [("thumbs_down_reason", name, n) for name, n in report["thumbs_down_reasons"].items()]
     for day in report["by_day"]:
         rows += [(f"day:{day['date']}", name, day[name]) for name in report["outcomes"]]
+        rows.append((f"day:{day['date']}", "sentiment_mean", _blank(day["sentiment_mean"])))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)

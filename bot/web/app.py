@@ -114,14 +114,23 @@ def register_chat_events(sio: socketio.AsyncServer, container: Container) -> Non
 
     @sio.event
     async def feedback(sid, data=None):
+        """Thumbs up/down; the ack says whether it was stored (the widget sends a reason only after it)."""
         session_id = await _bound_session(sio, sid, data)
-        if not session_id:
-            return
-        try:
-            message_id = int(data.get("message_id"))
-        except (TypeError, ValueError, OverflowError):
-            return
-        await asyncio.to_thread(chat().feedback, session_id, message_id, str(data.get("value"))[:16])
+        message_id = _message_id(data) if session_id else None
+        if message_id is None:
+            return False
+        return await asyncio.to_thread(chat().feedback, session_id, message_id, str(data.get("value"))[:16])
+
+    @sio.event
+    async def feedback_reason(sid, data=None):
+        """{session_id, message_id, reason, comment}: why a reply of this socket's own conversation got a
+        thumbs-down. Anything malformed is ignored; the ack says whether it was stored."""
+        session_id = await _bound_session(sio, sid, data)
+        message_id = _message_id(data) if session_id else None
+        if message_id is None:
+            return False
+        return await asyncio.to_thread(chat().feedback_reason, session_id, message_id, data.get("reason"),
+                                       data.get("comment"))
 
 
 def client_address(sio: socketio.AsyncServer, sid: str) -> str:
@@ -168,6 +177,17 @@ async def _bound_session(sio: socketio.AsyncServer, sid: str, data) -> str | Non
     return bound
 
 
+def _message_id(data: dict) -> int | None:
+    """A stored message's id as the widget sends it (a number, or its digits as text); None for anything else,
+    including numbers no database column holds."""
+    value = data.get("message_id")
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        return None
+    return value
+
+
 def outgoing(message: dict) -> dict:
     """A stored message as Rasa's socketio channel sends one, so any Rasa widget draws it: `text`, plus
     `quick_replies` only when there are buttons. rasa-webchat draws a message only when its keys are exactly
@@ -180,8 +200,17 @@ def outgoing(message: dict) -> dict:
                                   for b in buttons]
     reply["metadata"] = {"shopbot": {"message_id": message["message_id"], "author": message["author"],
                                      "at": message.get("at"), "feedback": message.get("feedback"),
-                                     "metadata": message.get("metadata") or {}}}
+                                     "metadata": shopper_visible(message.get("metadata") or {})}}
     return reply
+
+
+# What the stored metadata keeps for staff and the insights page only: the NLU's reading and the sentiment of
+# the shopper's own messages, and the summary written for the person taking over.
+STAFF_ONLY_METADATA = ("nlu", "sentiment", "handoff")
+
+
+def shopper_visible(metadata: dict) -> dict:
+    return {key: value for key, value in metadata.items() if key not in STAFF_ONLY_METADATA}
 
 
 def product_card(message: dict, container: Container) -> dict:

@@ -69,5 +69,30 @@ def outcomes_by_day(days: list[dict], title: str, chart_id: str) -> Markup:
     return _svg(width, height, title, body, chart_id)
 
 
+def sentiment_by_day(days: list[dict], title: str, chart_id: str) -> Markup:
+    """Columns up (green) or down (red) from a zero line: the mean sentiment of each day's shopper messages."""
+    width, height, left = 640, 180, 36
+    middle, half = 80, 66
+    step = (width - left - 8) / max(len(days), 1)
+    body = [f'<line x1="{left}" y1="{middle}" x2="{width - 8}" y2="{middle}" stroke="#94a3b8"/>',
+            f'<text x="{left - 6}" y="{middle - half + 4}" text-anchor="end" font-size="11" fill="#475569">+1</text>',
+            f'<text x="{left - 6}" y="{middle + 4}" text-anchor="end" font-size="11" fill="#475569">0</text>',
+            f'<text x="{left - 6}" y="{middle + half + 4}" text-anchor="end" font-size="11" fill="#475569">-1</text>']
+    label_every = max(1, len(days) // 8)
+    for i, day in enumerate(days):
+        x = left + i * step + step * 0.15
+        mean = day.get("sentiment_mean")
+        if mean is not None:
+            h = max(abs(mean) * half, 1.0)
+            y = middle - h if mean >= 0 else middle
+            colour = "#15803d" if mean >= 0 else "#b91c1c"
+            body.append(f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
+                        f'fill="{colour}"><title>{escape(day["date"])}: mean sentiment {mean:+.2f}</title></rect>')
+        if i % label_every == 0:
+            body.append(f'<text x="{x + step * 0.35:.1f}" y="{height - 6}" text-anchor="middle" font-size="11" '
+                        f'fill="#475569">{escape(day["date"][5:])}</text>')
+    return _svg(width, height, title, body, chart_id)
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"

@@ -9,11 +9,18 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from bot.domain.feedback import REASONS
 from bot.domain.insights import TAGS, PeriodError
 from bot.services.insights import TagError, report_csv
 from bot.web import charts
 
 TAG_LABELS = {"wrong_answer": "Wrong answer", "missing_knowledge": "Missing knowledge", "good": "Good"}
+SENTIMENT_LABELS = {"positive": "Positive", "neutral": "Neutral", "negative": "Negative"}
+SENTIMENT_COLOURS = ("#15803d", "#64748b", "#b91c1c")
+SIGNAL_LABELS = {"frustrated_message": "Angry or very negative message", "thumbs_down": "Thumbs down",
+                 "failed_twice": "Assistant failed twice in a row", "repeated_message": "Shopper repeated a message"}
+REASON_LABELS = {**REASONS, "none_given": "No reason given"}
+KIND_LABELS = {"unknown": "don't know", "out_of_scope": "out of scope"}
 
 
 def insights_routes(container, templates: Jinja2Templates, api, logged_in_staff, csrf_token, shop_name: str,
@@ -28,7 +35,7 @@ def insights_routes(container, templates: Jinja2Templates, api, logged_in_staff,
         if not staff:
             return RedirectResponse("/staff/login", status_code=303)
         context = {"shop_name": shop_name, "staff": staff, "csrf_token": csrf_token(request), "report": None,
-                   "error": "", "tag_labels": TAG_LABELS,
+                   "error": "", "tag_labels": TAG_LABELS, "reason_labels": REASON_LABELS, "kind_labels": KIND_LABELS,
                    "query_from": request.query_params.get("from", ""), "query_to": request.query_params.get("to", "")}
         try:
             first, last = period(request)
@@ -83,6 +90,14 @@ def insights_routes(container, templates: Jinja2Templates, api, logged_in_staff,
         removed = await asyncio.to_thread(service().untag, request.path_params["conversation_id"], tag)
         return JSONResponse({"ok": True}) if removed else JSONResponse({"error": "No such tag."}, status_code=404)
 
+    async def list_tags(request: Request, staff: str) -> Response:
+        conversation_id = request.path_params["conversation_id"]
+        try:
+            found = await asyncio.to_thread(service().tags_of, conversation_id)
+        except LookupError as error:
+            return JSONResponse({"error": str(error)}, status_code=404)
+        return JSONResponse({"conversation_id": conversation_id, "tags": [_tag_dict(t) for t in found]})
+
     async def tagged_cases(request: Request, staff: str) -> Response:
         return JSONResponse({"cases": await asyncio.to_thread(service().tagged_cases)})
 
@@ -92,9 +107,16 @@ def insights_routes(container, templates: Jinja2Templates, api, logged_in_staff,
         Route("/staff/api/insights", api(as_json), methods=["GET"]),
         Route("/staff/api/insights.csv", api(as_csv), methods=["GET"]),
         Route("/staff/api/tagged-cases", api(tagged_cases), methods=["GET"]),
+        Route(tags, api(list_tags), methods=["GET"]),
         Route(tags, api(add_tag, write=True), methods=["POST"]),
         Route(tags + "/{tag}", api(remove_tag, write=True), methods=["DELETE"]),
     ]
+
+
+def _tag_dict(tag) -> dict:
+    """One tag as the console reads it (with the label it shows)."""
+    return {"conversation_id": tag.conversation_id, "tag": tag.tag, "label": TAG_LABELS.get(tag.tag, tag.tag),
+            "staff": tag.staff, "at": tag.at.isoformat(), "message_id": tag.message_id, "note": tag.note}
 
 
 def _charts(report: dict) -> dict:
@@ -109,4 +131,14 @@ def _charts(report: dict) -> dict:
                                  "chart-grounding"),
         "products": charts.bars([(p["name"], p["conversations"]) for p in report["top_products"]],
                                 "Top products asked about", "chart-products"),
+        "sentiment": charts.bars([(SENTIMENT_LABELS[k], report["sentiment"][k]) for k in SENTIMENT_LABELS],
+                                 "Shopper messages by sentiment", "chart-sentiment", list(SENTIMENT_COLOURS)),
+        "sentiment_by_day": charts.sentiment_by_day(report["by_day"], "Mean sentiment of shopper messages per day",
+                                                    "chart-sentiment-by-day"),
+        "frustration": charts.bars([(SIGNAL_LABELS[k], n) for k, n in report["frustration"]["signals"].items()],
+                                   "Conversations by frustration signal", "chart-frustration"),
+        "reasons": charts.bars([(REASON_LABELS[k], n) for k, n in report["thumbs_down_reasons"].items()],
+                               "Thumbs-down reasons", "chart-reasons"),
+        "topics": charts.bars([(t["label"], t["count"]) for t in (report["unanswered_topics"] or [])[:10]],
+                              "Unanswered questions by topic", "chart-topics"),
     }

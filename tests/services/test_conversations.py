@@ -156,3 +156,88 @@ async def test_one_owner_hand_back_and_resolve(url):
     assert chat.store.state(session_id) == "bot"  # writing again reopens it
     authors = [m["author"] for m in chat.store.history(session_id)]
     assert authors.count("staff") == 1 and authors.count("system") >= 4  # nothing lost, all in order
+
+
+async def test_a_thumbs_down_reason_only_on_this_conversations_thumbed_down_bot_reply(url):
+    chat = ChatService(SqlConversationStore(url), FakeAssistant())
+    mine, _ = chat.open(None)
+    other, _ = chat.open(None)
+    shopper = chat.record_shopper(mine, "hi")
+    [bot] = await chat.answer(mine, "hi")
+    assert chat.feedback_reason(mine, bot["message_id"], "wrong", "") is False  # no thumb yet
+    chat.feedback(mine, bot["message_id"], "up")
+    assert chat.feedback_reason(mine, bot["message_id"], "wrong", "") is False  # thumbs up
+    chat.feedback(mine, bot["message_id"], "down")
+    assert chat.feedback_reason(other, bot["message_id"], "wrong", "") is False  # not that session's reply
+    assert chat.feedback_reason(mine, shopper["message_id"], "wrong", "") is False  # not a bot reply
+    assert chat.feedback_reason(mine, bot["message_id"], "rude", "") is False  # not one of the choices
+    assert chat.feedback_reason(mine, 10_000, "wrong", "") is False  # no such message
+    assert chat.store.history(mine)[1]["feedback_reason"] is None
+
+    assert chat.feedback_reason(mine, bot["message_id"], "wrong", "said $10, it's $12") is True
+    assert chat.feedback_reason(mine, bot["message_id"], "not_answered", "  I asked about sizes " + "x" * 5000)
+    reason = chat.store.history(mine)[1]["feedback_reason"]  # the second one replaced the first
+    assert reason["reason"] == "not_answered" and reason["label"] == "It didn't answer my question"
+    assert reason["comment"].startswith("I asked about sizes x") and len(reason["comment"]) == 1000
+    assert chat.store.history(other) == [] and chat.store.history(mine)[0]["feedback_reason"] is None
+
+    chat.feedback(mine, bot["message_id"], "up")  # changed their mind: the reason goes
+    assert chat.store.history(mine)[1]["feedback_reason"] is None
+    chat.feedback(mine, bot["message_id"], "down")
+    assert chat.store.history(mine)[1]["feedback_reason"] is None  # not brought back
+
+
+class RecordingScorer:
+    """Scores from a table (0.0 otherwise) and remembers what it was asked."""
+
+    def __init__(self, scores: dict[str, float]):
+        self.scores, self.asked = scores, []
+
+    def score(self, text: str) -> float:
+        self.asked.append(text)
+        return self.scores.get(text, 0.0)
+
+
+async def test_shopper_messages_carry_their_sentiment_score(url):
+    scorer = RecordingScorer({"so disappointed": -0.612345})
+    chat = ChatService(SqlConversationStore(url), ScriptedAssistant(), sentiment=scorer)
+    session_id, _ = chat.open(None)
+    await _say(chat, session_id, "so disappointed")
+    await _say(chat, session_id, "/affirm")  # a button's payload, not the shopper's words
+    history = chat.store.history(session_id)
+    said = [m for m in history if m["author"] == "shopper"]
+    assert said[0]["metadata"] == {"sentiment": -0.6123}
+    assert "sentiment" not in (said[1]["metadata"] or {}) and scorer.asked == ["so disappointed"]
+    assert all("sentiment" not in (m["metadata"] or {}) for m in history if m["author"] != "shopper")
+
+
+async def test_strongly_negative_messages_bring_a_person_without_anger_words(url):
+    from bot.adapters.vader_sentiment import VaderSentiment
+
+    sad = ["I am so disappointed, the parcel still has not arrived", "Very sad and upset, nobody answers my emails"]
+    words_only = ChatService(SqlConversationStore(url), ScriptedAssistant())
+    session_id, _ = words_only.open(None)
+    for text in sad:
+        await _say(words_only, session_id, text)
+    assert words_only.store.state(session_id) == "bot"  # no anger words, no shouting
+
+    chat = ChatService(SqlConversationStore(url), ScriptedAssistant(), sentiment=VaderSentiment())
+    session_id, _ = chat.open(None)
+    await _say(chat, session_id, sad[0])
+    assert chat.store.state(session_id) == "bot"  # one sad message is not enough
+    await _say(chat, session_id, sad[1])
+    conversation = chat.store.conversation(session_id)
+    assert conversation["state"] == "waiting" and conversation["reason"] == "The shopper sounds frustrated."
+    scores = [m["metadata"]["sentiment"] for m in chat.store.history(session_id) if m["author"] == "shopper"]
+    assert len(scores) == 2 and all(s <= -0.45 for s in scores)
+
+
+async def test_neutral_complaints_about_a_late_order_keep_the_bot(url):
+    from bot.adapters.vader_sentiment import VaderSentiment
+
+    chat = ChatService(SqlConversationStore(url), ScriptedAssistant("order_status", "order_status", "order_status"),
+                       sentiment=VaderSentiment())
+    session_id, _ = chat.open(None)
+    for text in ("my order is late", "where is it? it was due on Monday", "still not here"):
+        await _say(chat, session_id, text)
+    assert chat.store.state(session_id) == "bot"

@@ -12,10 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.adapters.sql.conversations import ChatBase, Conversation, Message, SqlConversationStore
+from bot.adapters.sql.conversations import ChatBase, Conversation, FeedbackReason, Message, SqlConversationStore
 from bot.adapters.sql.insights import SqlInsightsReader
 from bot.adapters.sql.store import SchemaSessions
-from bot.domain.handoff import wait_notice
+from bot.domain.feedback import REASONS
+from bot.domain.handoff import FAILED_KINDS, frustrated, wait_notice
+from bot.domain.sentiment import label
 from bot.domain.insights import PeriodError, parse_period
 from bot.services.conversations import BACK_TO_BOT, JOINED, RESOLVED, ChatService
 from bot.services.insights import InsightsService, TagError, report_csv
@@ -45,19 +47,58 @@ class Truth:
     upsell: Counter = field(default_factory=Counter)
     by_day: Counter = field(default_factory=Counter)  # (date, outcome)
     ids: list = field(default_factory=list)
+    sentiments: list = field(default_factory=list)  # every shopper message's score
+    day_sentiments: dict = field(default_factory=dict)  # date -> scores
+    signals: Counter = field(default_factory=Counter)  # signal -> conversations
+    frustrated_conversations: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    comments: list = field(default_factory=list)
+    unanswered: Counter = field(default_factory=Counter)  # kind -> questions
+    topics: Counter = field(default_factory=Counter)  # seeded topic -> questions
+
+
+def fake_score(text: str) -> float:
+    """A stand-in sentiment scorer: fixed for the script's angry lines, else a deterministic spread."""
+    fixed = {"THIS IS RIDICULOUS": -0.61, "useless!!!": -0.44, "this is so disappointing": -0.7,
+             "how much is it?": 0.0, "hello?": 0.02, "tell me about it": 0.0}
+    return fixed.get(text, round((sum(map(ord, text)) % 180 - 90) / 100, 4))
+
+
+# Unanswered questions carry their topic in the text; the fake embedder gives each topic one direction.
+TOPIC_WORDS = ("price match", "loyalty", "points", "weather", "football")
+
+
+def fake_embed(texts: list[str]) -> list[list[float]]:
+    vectors = []
+    for text in texts:
+        topic = next((i for i, word in enumerate(TOPIC_WORDS) if word in text), 0)
+        topic = 1 if topic == 2 else topic  # "points?" is the loyalty scheme's topic
+        vectors.append([1.0 if i == topic else 0.0 for i in range(len(TOPIC_WORDS))])
+    return vectors
 
 
 class Writer:
     """Writes one conversation's rows with explicit times (the store's own `add` stamps the clock)."""
 
-    def __init__(self, session, conversation_id: str, start: datetime):
-        self.session, self.id, self.at = session, conversation_id, start
+    def __init__(self, session, conversation_id: str, start: datetime, score=fake_score):
+        self.session, self.id, self.at, self.score = session, conversation_id, start, score
         self.conversation = Conversation(id=conversation_id, state="bot", created_at=start, updated_at=start)
         session.add(self.conversation)
         self.messages: list[Message] = []
+        self.turns: list[list[bool]] = []  # per shopper message: did each bot reply to it fail?
+        self.said: list[str] = []
+        self.down = False
 
     def say(self, author: str, text: str, after_s: float = 5, meta: dict | None = None,
             feedback: str | None = None) -> Message:
+        if author == "shopper":
+            self.turns.append([])
+            self.said.append(text)
+            if len(self.said) % 2:  # every other message is stored with its score; the rest get scored later
+                meta = {"sentiment": self.score(text)}
+        elif author == "bot" and self.turns:
+            self.turns[-1].append((meta or {}).get("kind") in FAILED_KINDS)
+        self.down = self.down or feedback == "down"
         self.at += timedelta(seconds=after_s)
         message = Message(conversation_id=self.id, author=author, text=text, meta=meta or {}, at=self.at,
                           feedback=feedback, buttons=[])
@@ -84,12 +125,24 @@ def script(rng: random.Random, w: Writer, scenario: str, truth: Truth, day: str)
         truth.grounding[grounding] += 1
         if product_id and kind != "upsell":
             conversation_products.add(product_id)
-        return w.say("bot", f"reply {kind}", meta=bot_meta(kind, grounding, product_id), feedback=feedback)
+        reply = w.say("bot", f"reply {kind}", meta=bot_meta(kind, grounding, product_id), feedback=feedback)
+        if feedback == "down" and rng.random() < 0.6:
+            reason = rng.choice(list(REASONS))
+            comment = rng.choice(("", "", "this is so disappointing", "not what I asked"))
+            w.session.add(FeedbackReason(message_id=reply.id, conversation_id=w.id, reason=reason, comment=comment,
+                                         at=reply.at))
+            truth.reasons[reason] += 1
+            if comment:
+                truth.comments.append((reply.id, comment))
+        return reply
 
-    def dont_know(question: str) -> None:
+    def dont_know(question: str, topic: str, kind: str = "unknown") -> None:
         w.say("shopper", question)
-        bot("unknown", grounding="composed")
-        truth.dont_know.append(question)
+        bot(kind, grounding="composed")
+        if kind == "unknown":
+            truth.dont_know.append(question)
+        truth.unanswered[kind] += 1
+        truth.topics[topic] += 1
 
     def handoff(reason: str | None, direct: bool = False) -> None:
         w.conversation.reason = reason
@@ -120,7 +173,10 @@ def script(rng: random.Random, w: Writer, scenario: str, truth: Truth, day: str)
         if rng.random() < 0.5:
             w.say("shopper", "do you ship boots?")
             bot("policy")
-        dont_know(f"do you price match {rng.randint(1, 99)}?")
+        if rng.random() < 0.5:
+            dont_know(f"do you price match {rng.randint(1, 99)}?", "price match")
+        else:
+            dont_know(rng.choice(("what's the weather like", "who won the football")), "off topic", "out_of_scope")
         outcome = "abandoned"
     elif scenario == "silent":  # Rasa never answered and the shopper left
         w.say("shopper", "hello")
@@ -131,14 +187,14 @@ def script(rng: random.Random, w: Writer, scenario: str, truth: Truth, day: str)
         handoff(ASKED)
         outcome = "handed_over"
     elif scenario == "twice":
-        dont_know("what is the loyalty scheme?")
-        dont_know("points?")
+        dont_know("what is the loyalty scheme?", "loyalty")
+        dont_know("points?", "loyalty")
         handoff(TWICE)
         outcome = "handed_over"
     elif scenario == "angry":
         w.say("shopper", "THIS IS RIDICULOUS")
         bot("policy")
-        w.say("shopper", "useless!!!")
+        w.say("shopper", "useless!!!" if rng.random() < 0.5 else "this is so disappointing")
         bot("policy")
         handoff(FRUSTRATED)
         outcome = "handed_over"
@@ -173,9 +229,18 @@ def script(rng: random.Random, w: Writer, scenario: str, truth: Truth, day: str)
     truth.outcomes[outcome] += 1
     truth.by_day[(day, outcome)] += 1
     truth.products.update(conversation_products)
+    scores = [w.score(t) for t in w.said]
+    truth.sentiments += scores
+    truth.day_sentiments.setdefault(day, []).extend(scores)
+    failed = [any(t) for t in w.turns if t]
+    signals = {"frustrated_message": any(frustrated(t, w.score(t)) for t in w.said), "thumbs_down": w.down,
+               "failed_twice": any(a and b for a, b in zip(failed, failed[1:])),
+               "repeated_message": any(a == b for a, b in zip(w.said, w.said[1:]))}
+    truth.signals.update(name for name, shown in signals.items() if shown)
+    truth.frustrated_conversations += any(signals.values())
 
 
-def seed(url: str, n: int = 200, seed_value: int = 13) -> Truth:
+def seed(url: str, n: int = 200, seed_value: int = 13, score=fake_score) -> Truth:
     """`n` conversations in FIRST..LAST, plus ones that must not count (outside, or nobody wrote)."""
     rng = random.Random(seed_value)
     truth = Truth()
@@ -187,7 +252,7 @@ def seed(url: str, n: int = 200, seed_value: int = 13) -> Truth:
         starts += [datetime(2026, 3, 1, tzinfo=UTC) + timedelta(days=rng.randrange(days), seconds=rng.randrange(86000))
                    for _ in range(n - len(starts))]
         for i, start in enumerate(starts):
-            w = Writer(session, f"c{i:04d}", start)
+            w = Writer(session, f"c{i:04d}", start, score)
             scenario = SCENARIOS[i % len(SCENARIOS)] if i >= 2 else "answered"
             script(rng, w, scenario, truth, start.date().isoformat())
             truth.conversations += 1
@@ -212,7 +277,8 @@ def seeded(tmp_path_factory):
     truth = seed(url)
     ticks = itertools.count()  # a clock that moves one second per reading
     service = InsightsService(SqlInsightsReader(url), PRODUCTS.get,
-                              now=lambda: datetime(2026, 3, 20, 9, tzinfo=UTC) + timedelta(seconds=next(ticks)))
+                              now=lambda: datetime(2026, 3, 20, 9, tzinfo=UTC) + timedelta(seconds=next(ticks)),
+                              score=fake_score, embed=fake_embed)
     return {"url": url, "truth": truth, "service": service}
 
 
@@ -249,6 +315,55 @@ def test_every_figure_matches_the_seeded_truth(seeded):
     for day in report["by_day"]:
         for outcome in ("resolved_by_assistant", "handed_over", "abandoned"):
             assert day[outcome] == truth.by_day[(day["date"], outcome)], (day["date"], outcome)
+        scores = truth.day_sentiments.get(day["date"])
+        assert day["sentiment_mean"] == (pytest.approx(statistics.mean(scores), abs=1e-4) if scores else None)
+
+
+def test_sentiment_frustration_and_thumbs_down_reasons_match_the_seeded_truth(seeded):
+    truth, report = seeded["truth"], seeded["service"].report(FIRST, LAST)
+    labels = Counter(label(s) for s in truth.sentiments)
+    assert report["sentiment"] == {"scored": len(truth.sentiments), "positive": labels["positive"],
+                                   "neutral": labels["neutral"], "negative": labels["negative"],
+                                   "mean": pytest.approx(statistics.mean(truth.sentiments), abs=1e-4)}
+    assert all(labels[name] > 10 for name in ("positive", "neutral", "negative"))
+    frustration = report["frustration"]
+    assert frustration["signals"] == {name: truth.signals[name] for name in
+                                      ("frustrated_message", "thumbs_down", "failed_twice", "repeated_message")}
+    assert all(truth.signals[name] > 5 for name in frustration["signals"])
+    assert frustration["conversations"] == truth.frustrated_conversations
+    assert frustration["share"] == pytest.approx(truth.frustrated_conversations / truth.conversations)
+    shown = [e["sentiment"] for e in frustration["examples"]]
+    assert len(shown) == 20 and shown == sorted(shown)  # the most negative first
+    assert shown[0] == min(s for s in truth.sentiments)
+    assert all(frustrated(e["text"], e["sentiment"]) for e in frustration["examples"])
+    downs = truth.thumbs["down"]
+    assert report["thumbs_down_reasons"] == {**{r: truth.reasons[r] for r in REASONS},
+                                             "none_given": downs - sum(truth.reasons.values())}
+    assert sum(truth.reasons.values()) > 10 and report["thumbs_down_reasons"]["none_given"] > 10
+    newest = sorted(truth.comments, reverse=True)[:20]
+    assert [(c["message_id"], c["comment"]) for c in report["feedback_comments"]] == newest
+    assert all(c["sentiment"] == fake_score(c["comment"]) for c in report["feedback_comments"])
+
+
+def test_unanswered_questions_are_grouped_by_topic(seeded):
+    truth, report = seeded["truth"], seeded["service"].report(FIRST, LAST)
+    assert report["unanswered"] == {"unknown": truth.unanswered["unknown"],
+                                    "out_of_scope": truth.unanswered["out_of_scope"]}
+    found = {t["label"].split()[0]: t for t in report["unanswered_topics"]}
+    expected = dict(truth.topics)
+    assert sum(t["count"] for t in report["unanswered_topics"]) == sum(expected.values())
+    assert len(report["unanswered_topics"]) == 4  # price match, loyalty, the weather, the football
+    counts = sorted(t["count"] for t in report["unanswered_topics"])
+    assert counts[-1] == max(expected["loyalty"], expected["price match"])
+    loyalty = next(t for t in report["unanswered_topics"] if "loyalty" in " ".join(t["examples"]))
+    assert loyalty["count"] == expected["loyalty"] and loyalty["kinds"] == {"unknown": expected["loyalty"]}
+    assert loyalty["conversations"] == expected["loyalty"] // 2 and set(loyalty["examples"]) == {
+        "what is the loyalty scheme?", "points?"}
+    off_topic = [t for t in report["unanswered_topics"] if set(t["kinds"]) == {"out_of_scope"}]
+    assert sum(t["count"] for t in off_topic) == expected["off topic"]
+    assert found  # every topic has a label
+    counts = [t["count"] for t in report["unanswered_topics"]]
+    assert counts == sorted(counts, reverse=True)
 
 
 def test_a_shorter_period_counts_only_its_own_days(seeded):

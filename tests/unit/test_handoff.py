@@ -33,3 +33,30 @@ def test_frustration_and_wait_wording():
     assert "You're next in line; expected wait about 5 minutes" in wait_notice(1, 5)
     assert "There are 2 people ahead of you" in wait_notice(3, 5)
     assert "There is 1 person ahead of you; expected wait about 10 minutes" in wait_notice(2, 5)
+
+
+def test_strongly_negative_sentiment_counts_as_frustration():
+    calm_words = ["this is the worst experience, I am so disappointed and upset",
+                  "still nothing, and I am really disappointed"]
+    kinds = [["policy"], ["policy"]]
+    assert not any(sounds_frustrated(t) for t in calm_words[1:])  # no anger words, no shouting
+    assert handoff_reason(kinds, calm_words) is None  # words alone: one of the two counts
+    assert handoff_reason(kinds, calm_words, [-0.90, -0.53]) == "The shopper sounds frustrated."
+    assert handoff_reason(kinds, calm_words, [-0.90, -0.44]) is None  # just above the cut-off: not strongly negative
+
+
+def test_neutral_complaints_about_a_late_order_do_not_bring_a_person():
+    late = ["my order is late", "where is my order? it was due on Monday", "still not here"]
+    assert handoff_reason([["order_status"]] * 3, late, [0.0, 0.0, -0.2]) is None
+
+
+def test_scores_line_up_with_the_newest_messages():
+    texts = ["hi", "I am so disappointed", "this is a disgrace, very upset"]
+    assert handoff_reason([["policy"]], texts, [-0.6, -0.7]) == "The shopper sounds frustrated."  # the last two
+    assert handoff_reason([["policy"]], texts, [None, -0.8, None]) is None  # only one of the last three
+    assert handoff_reason([["policy"]], texts, None) is None  # unscored: today's rule alone
+    assert handoff_reason([["policy"]], texts[-1:], [-0.9, -0.9, -0.9]) is None  # one message can't be two
+    assert handoff_reason([["policy"]], [], [-0.9]) is None
+    old_messages_only = ["hi", "ok", "fine"]  # the frustrated ones were long ago
+    assert handoff_reason([["policy"]], ["awful!!!", "UNACCEPTABLE SERVICE"] + old_messages_only,
+                          [-0.9, -0.9, 0.0, 0.0, 0.0]) is None

@@ -103,6 +103,14 @@ def test_a_product_answer_carries_its_card_where_rasa_widgets_ignore_it(web):
             "price": "$124.99 - $131.95"}}}}}
 
 
+def test_staff_only_metadata_never_reaches_the_shopper():
+    stored = {"message_id": 8, "author": "shopper", "text": "this is awful", "buttons": [], "at": None,
+              "feedback": None, "metadata": {"sentiment": -0.46, "nlu": {"intent": "complaint"}}}
+    assert outgoing(stored)["metadata"]["shopbot"]["metadata"] == {}
+    reply = {**stored, "author": "bot", "metadata": {"kind": "handoff", "handoff": {"summary": "Verified customer"}}}
+    assert outgoing(reply)["metadata"]["shopbot"]["metadata"] == {"kind": "handoff"}
+
+
 async def test_socket_io_refuses_other_origins(web):
     stranger = socketio.AsyncClient()
     with pytest.raises(socketio.exceptions.ConnectionError):

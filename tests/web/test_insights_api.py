@@ -7,6 +7,7 @@ import io
 import statistics
 
 import httpx
+import markupsafe
 import pytest
 
 from bot.web.staff_users import hash_password
@@ -21,6 +22,7 @@ def seeded(web):
     web["container"].chat.store.add_staff("carol", hash_password("carol-password"))
     truth = seed(web["container"].settings.resolved_database_url())
     client, csrf = logged_in(web["url"], "carol")
+    client.timeout = httpx.Timeout(120)  # the first report loads MiniLM to group unanswered questions
     return {**web, "truth": truth, "client": client, "csrf": csrf}
 
 
@@ -61,6 +63,9 @@ def test_csv_matches_the_seeded_truth(seeded):
     assert cells[("handed_over_by_trigger", FRUSTRATED)] == str(truth.triggers[FRUSTRATED])
     assert cells[("answers", "dont_know")] == str(len(truth.dont_know))
     assert float(cells[("handoff", "median_pickup_s")]) == pytest.approx(statistics.median(truth.pickups))
+    assert cells[("unanswered", "out_of_scope")] == str(truth.unanswered["out_of_scope"])
+    assert cells[("thumbs_down_reason", "wrong")] == str(truth.reasons["wrong"])
+    assert int(cells[("sentiment", "scored")]) == len(truth.sentiments)
 
 
 @pytest.mark.parametrize("params", [
@@ -83,8 +88,16 @@ def test_the_page_shows_the_figures_and_its_charts(seeded):
     assert page.status_code == 200
     assert f'data-figure="conversations">{truth.conversations}<' in page.text
     assert f'data-figure="handed_over">{truth.outcomes["handed_over"]}<' in page.text
-    for chart in ("chart-by-day", "chart-outcomes", "chart-triggers", "chart-grounding", "chart-products"):
+    for chart in ("chart-by-day", "chart-outcomes", "chart-triggers", "chart-grounding", "chart-products",
+                  "chart-topics", "chart-sentiment-by-day", "chart-sentiment", "chart-frustration", "chart-reasons"):
         assert f'<svg class="chart" id="{chart}"' in page.text
+    report = seeded["client"].get("/staff/api/insights", params=PERIOD).json()
+    assert f'data-figure="frustration">{report["frustration"]["conversations"]} ' in page.text
+    assert f'data-figure="out_of_scope">{report["unanswered"]["out_of_scope"]}<' in page.text
+    topics = report["unanswered_topics"]
+    assert topics and page.text.count("data-topic-count") == len(topics)
+    missing = [t['label'] for t in topics if f"“{markupsafe.escape(t['label'])}”" not in page.text]
+    assert not missing, (missing, page.text[page.text.find('id="topics"'):][:1500])
     assert page.text.count('class="bar"') > 20
     assert "<script" not in page.text.split("</main>")[0].split('<main')[1]  # nothing the CSP would block
     assert "script-src 'self'" in page.headers["content-security-policy"]

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.adapters.sql.store import SchemaSessions
+from bot.domain.feedback import REASONS
 
 AUTHORS = ("shopper", "bot", "staff", "system")
 
@@ -76,6 +77,16 @@ class Message(ChatBase):
     meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     feedback: Mapped[str | None] = mapped_column(String(8), nullable=True)
+
+
+class FeedbackReason(ChatBase):
+    """Why the shopper gave a bot reply a thumbs-down (optional; at most one per reply, replaced when given again)."""
+    __tablename__ = "feedback_reasons"
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class SqlConversationStore:
@@ -225,7 +236,9 @@ class SqlConversationStore:
     def history(self, conversation_id: str) -> list[dict]:
         with self._session() as session:
             query = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
-            return [_as_dict(m) for m in session.scalars(query)]
+            reasons = {r.message_id: r for r in session.scalars(
+                select(FeedbackReason).where(FeedbackReason.conversation_id == conversation_id))}
+            return [_as_dict(m, reasons.get(m.id)) for m in session.scalars(query)]
 
     def reviews(self, limit: int = 50) -> list[dict]:
         """Shop reviews shoppers left through the bot, newest first (the bot's reply carries the text)."""
@@ -245,12 +258,33 @@ class SqlConversationStore:
             if not message or message.conversation_id != conversation_id or message.author != "bot":
                 return False
             message.feedback = value
+            if value == "up":  # changed their mind: the reason for the thumbs-down no longer holds
+                session.execute(delete(FeedbackReason).where(FeedbackReason.message_id == message_id))
+            return True
+
+    def set_feedback_reason(self, conversation_id: str, message_id: int, reason: str, comment: str) -> bool:
+        """Why this conversation's bot message got a thumbs-down, replacing an earlier reason; False when the
+        message is not one of its bot messages or its thumb is not down. Checking the reason is the caller's."""
+        with self._session() as session, session.begin():
+            message = session.get(Message, message_id)
+            if (not message or message.conversation_id != conversation_id or message.author != "bot"
+                    or message.feedback != "down"):
+                return False
+            stored = session.get(FeedbackReason, message_id)
+            if stored is None:
+                stored = FeedbackReason(message_id=message_id, conversation_id=conversation_id)
+                session.add(stored)
+            stored.reason, stored.comment, stored.at = reason, comment, _now()
             return True
 
 
-def _as_dict(message: Message) -> dict:
+def _as_dict(message: Message, reason: FeedbackReason | None = None) -> dict:
+    """`feedback_reason` is filled by `history` only (one query for the whole conversation)."""
+    why = {"reason": reason.reason, "label": REASONS.get(reason.reason, reason.reason),
+           "comment": reason.comment or ""} if reason else None
     return {"message_id": message.id, "author": message.author, "text": message.text, "buttons": message.buttons,
-            "metadata": message.meta, "at": message.at.isoformat(), "feedback": message.feedback}
+            "metadata": message.meta, "at": message.at.isoformat(), "feedback": message.feedback,
+            "feedback_reason": why}
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.adapters.sql.conversations import ChatBase, Conversation, Message
+from bot.adapters.sql.conversations import ChatBase, Conversation, FeedbackReason, Message
 from bot.adapters.sql.store import SchemaSessions
 from bot.domain.insights import StoredConversation, StoredMessage, Tag
 
@@ -55,10 +55,14 @@ class SqlInsightsReader:
         with self._session() as session:
             rows = list(session.scalars(select(Conversation).where(Conversation.id.in_(ids)).order_by(Conversation.id)))
             messages = defaultdict(list)
+            reasons = {r.message_id: r for r in session.scalars(
+                select(FeedbackReason).where(FeedbackReason.conversation_id.in_(ids)))}
             query = select(Message).where(Message.conversation_id.in_(ids)).order_by(Message.id)
             for m in session.scalars(query):
-                messages[m.conversation_id].append(StoredMessage(m.id, m.author, m.text or "", _aware(m.at),
-                                                                 dict(m.meta or {}), m.feedback))
+                why = reasons.get(m.id)
+                messages[m.conversation_id].append(StoredMessage(
+                    m.id, m.author, m.text or "", _aware(m.at), dict(m.meta or {}), m.feedback,
+                    why.reason if why else None, (why.comment or "") if why else ""))
             return [StoredConversation(c.id, c.state, c.reason, tuple(messages[c.id])) for c in rows]
 
     def exists(self, conversation_id: str) -> bool:

@@ -9,6 +9,7 @@
   let current = null;
   let lastTranscript = "";
   let typingTimer = null;
+  let tags = []; // the open conversation's tags, as GET .../tags returns them
 
   function text(tag, value, cls) {
     const el = document.createElement(tag);
@@ -23,11 +24,11 @@
     return response.ok ? response.json() : null;
   }
 
-  async function post(path, body) {
+  async function post(path, body, method) {
     const response = await fetch(`/staff/api/conversations/${current}/${path}`, {
-      method: "POST", credentials: "same-origin",
+      method: method || "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(body || {}),
+      body: method === "DELETE" ? undefined : JSON.stringify(body || {}),
     });
     const data = await response.json().catch(() => ({}));
     const error = $("action-error");
@@ -62,7 +63,7 @@
       button.append(text("span", `${c.customer_id || "unverified shopper"} · ${meta}`, "queue-meta"));
       if (c.reason) button.append(document.createElement("br"), text("span", c.reason, "queue-meta"));
       if (c.last_message) button.append(document.createElement("br"), text("span", `“${c.last_message.text.slice(0, 80)}”`, "queue-meta"));
-      button.addEventListener("click", () => { current = c.id; lastTranscript = ""; refreshConversation(); refreshQueue(); });
+      button.addEventListener("click", () => { open(c.id); refreshQueue(); });
       item.append(button);
       list.append(item);
     }
@@ -82,6 +83,51 @@
                   text("span", `${new Date(r.at).toLocaleString()} · conversation ${r.conversation_id.slice(0, 8)}`, "queue-meta"));
       list.append(item);
     }
+  }
+
+  // A conversation opened here stays open across a reload (its id rides in the address's #fragment).
+  function open(id) {
+    current = id;
+    lastTranscript = "";
+    tags = [];
+    showTags();
+    history.replaceState(null, "", `#${encodeURIComponent(id)}`);
+    refreshConversation();
+    refreshTags(id);
+  }
+
+  async function refreshTags(id) {
+    const data = await getJSON(`/staff/api/conversations/${encodeURIComponent(id)}/tags`);
+    if (!data || id !== current) return;
+    tags = data.tags;
+    showTags();
+  }
+
+  function showTags() {
+    const tagged = new Set(tags.map((t) => t.tag));
+    for (const toggle of document.querySelectorAll(".tag-toggle")) {
+      toggle.setAttribute("aria-pressed", tagged.has(toggle.dataset.tag) ? "true" : "false");
+    }
+    const wrong = tags.find((t) => t.tag === "wrong_answer");
+    for (const mark of document.querySelectorAll(".mark-wrong")) {
+      const marked = Boolean(wrong) && String(wrong.message_id) === mark.dataset.messageId;
+      mark.setAttribute("aria-pressed", marked ? "true" : "false");
+    }
+  }
+
+  // Pressed: remove the tag; not pressed: add it (for one reply when `messageId` is given).
+  async function toggleTag(tag, pressed, messageId) {
+    const id = current;
+    const done = pressed
+      ? await post(`tags/${tag}`, null, "DELETE")
+      : await post("tags", messageId ? { tag, message_id: messageId } : { tag });
+    if (done) await refreshTags(id);
+  }
+
+  function feedbackLine(m) {
+    const why = m.feedback_reason;
+    if (why) return `Shopper's thumbs-down: ${why.label}${why.comment ? ` – “${why.comment}”` : ""}`;
+    return m.feedback === "down" ? "Shopper's thumbs-down" : "";
   }
 
   async function refreshConversation() {
@@ -107,7 +153,8 @@
     $("reply-send").disabled = !mine;
     $("reply-input").disabled = !mine;
     // The NLU label arrives after its message is stored: a label changes the transcript too.
-    const signature = JSON.stringify(c.messages.map((m) => [m.message_id, ((m.metadata || {}).nlu || {}).intent]));
+    const signature = JSON.stringify(c.messages.map((m) => [m.message_id, ((m.metadata || {}).nlu || {}).intent,
+                                                            feedbackLine(m)]));
     if (signature === lastTranscript) return;
     lastTranscript = signature;
     refreshSummary(current);
@@ -121,8 +168,20 @@
       li.append(text("span", m.text, "msg-text"));
       const nlu = (m.metadata || {}).nlu;
       if (nlu && nlu.intent) li.append(text("span", ` (assistant reads: ${nlu.intent}, ${nlu.confidence})`, "msg-nlu"));
+      if (m.author === "bot") {
+        const thumbs = feedbackLine(m);
+        if (thumbs) li.append(text("span", thumbs, "msg-reason"));
+        const mark = text("button", "Mark wrong", "mark-wrong");
+        mark.type = "button";
+        mark.dataset.messageId = String(m.message_id);
+        mark.setAttribute("aria-pressed", "false");
+        mark.setAttribute("aria-label", `Mark wrong: ${m.text.slice(0, 60)}`);
+        mark.addEventListener("click", () => toggleTag("wrong_answer", mark.getAttribute("aria-pressed") === "true", m.message_id));
+        li.append(mark);
+      }
       transcript.append(li);
     }
+    showTags();
     transcript.scrollTop = transcript.scrollHeight;
   }
 
@@ -137,6 +196,9 @@
   $("take").addEventListener("click", async () => { if (await post("take")) refreshBoth(); });
   $("handback").addEventListener("click", async () => { if (await post("handback")) refreshBoth(); });
   $("resolve").addEventListener("click", async () => { if (await post("resolve")) refreshBoth(); });
+  for (const toggle of document.querySelectorAll(".tag-toggle")) {
+    toggle.addEventListener("click", () => toggleTag(toggle.dataset.tag, toggle.getAttribute("aria-pressed") === "true"));
+  }
   $("reply-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("reply-input");
@@ -150,6 +212,8 @@
     typingTimer = setTimeout(() => { typingTimer = null; post("typing", { on: false }); }, 3000);
   });
 
+  const opened = decodeURIComponent(window.location.hash.slice(1));
+  if (/^[\w-]{1,64}$/.test(opened)) open(opened);
   refreshQueue();
   refreshReviews();
   setInterval(refreshQueue, 2000);

@@ -9,7 +9,7 @@
  * missing, socket.io-client from the same server, then speaks the Rasa
  * socketio protocol (session_request / session_confirm / user_uttered /
  * bot_uttered) plus the shopbot extras (history, typing, notice,
- * user_message, feedback). bot_uttered is exactly what a Rasa widget draws
+ * user_message, feedback, feedback_reason). bot_uttered is exactly what a Rasa widget draws
  * (text, quick_replies); our message id, author, time, feedback, sources and
  * product card ride in its metadata.shopbot (see normalize()).
  *
@@ -25,6 +25,15 @@
   const SESSION_KEY = "shopbot.session_id";
   const OPEN_KEY = "shopbot.open";
   const TYPING_TIMEOUT_MS = 60000;
+  const ACK_TIMEOUT_MS = 10000;
+  // What went wrong with a reply: the stored values and labels of bot/domain/feedback.py's REASONS.
+  const REASONS = [
+    ["wrong", "The answer was wrong"],
+    ["not_answered", "It didn't answer my question"],
+    ["unclear", "Hard to understand"],
+    ["other", "Something else"],
+  ];
+  const MAX_REASON_COMMENT = 1000;
 
   // ------------------------------------------------------------------ config
 
@@ -340,6 +349,7 @@
     let everConfirmed = false;
     let isOpen = false;
     let localSeq = 0;
+    let reasonSeq = 0;
     let typingTimer = null;
     const byId = new Map(); // message_id -> element
     const outbox = []; // [{text, node}] waiting for a confirmed session
@@ -433,8 +443,90 @@
       return "Assistant";
     }
 
+    /** Emit and resolve with the server's ack: true only when it says the event was stored. */
+    function emitWithAck(event, data) {
+      return new Promise((resolve) => {
+        if (!socket) {
+          resolve(false);
+          return;
+        }
+        socket.timeout(ACK_TIMEOUT_MS).emit(event, data, (err, ok) => resolve(!err && ok === true));
+      });
+    }
+
+    /** "What went wrong?" under a reply the shopper thumbed down: optional, sent after the thumb is stored. */
+    function buildReasonPanel(messageId, thumbStored, close) {
+      const id = "shopbot-reason-" + ++reasonSeq;
+      const title = el("p", { id: id + "-title", class: "shopbot-reason-title", text: "What went wrong? (optional)" });
+      const choices = el("div", { class: "shopbot-reason-choices", role: "group", "aria-labelledby": id + "-title" });
+      const comment = el("textarea", {
+        id: id + "-comment",
+        class: "shopbot-reason-comment",
+        rows: "2",
+        maxlength: String(MAX_REASON_COMMENT),
+        placeholder: "Tell us more (optional)",
+      });
+      const send = el("button", { type: "submit", class: "shopbot-reason-send", text: "Send", disabled: true });
+      const skip = el("button", { type: "button", class: "shopbot-reason-skip", text: "Skip" });
+      const error = el("p", { class: "shopbot-reason-error", role: "alert", hidden: true });
+      const form = el("form", { class: "shopbot-reason", "aria-labelledby": id + "-title", novalidate: true }, [
+        title,
+        choices,
+        el("label", { for: id + "-comment", class: "shopbot-sr-only", text: "Tell us more (optional)" }),
+        comment,
+        el("div", { class: "shopbot-reason-actions" }, [send, skip]),
+        error,
+      ]);
+      const box = el("div", { class: "shopbot-reason-box" }, [form]); // the form, then its thanks line
+      let chosen = null;
+      const ready = () => {
+        send.disabled = !(chosen || comment.value.trim());
+      };
+      for (const [value, label] of REASONS) {
+        const choice = el("button", { type: "button", class: "shopbot-reason-choice", "data-reason": value, "aria-pressed": "false", text: label });
+        choice.addEventListener("click", () => {
+          chosen = value;
+          for (const other of choices.children) other.setAttribute("aria-pressed", other === choice ? "true" : "false");
+          ready();
+        });
+        choices.append(choice);
+      }
+      comment.addEventListener("input", ready);
+      skip.addEventListener("click", () => close(true));
+      form.addEventListener("keydown", (event) => {
+        if (event.key !== "Escape") return;
+        event.preventDefault(); // closes this panel, not the whole chat
+        close(true);
+      });
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        if (send.disabled) return;
+        send.disabled = true;
+        error.hidden = true;
+        const data = { session_id: sessionId, message_id: messageId, reason: chosen || "other", comment: comment.value.trim() };
+        const stored = (await thumbStored) && (await emitWithAck("feedback_reason", data));
+        if (!box.isConnected) return; // closed meanwhile (thumbs up)
+        if (stored) {
+          const thanks = el("p", { class: "shopbot-reason-thanks", role: "status", tabindex: "-1", text: "Thanks, that helps us improve." });
+          form.replaceWith(thanks);
+          thanks.focus({ preventScroll: true });
+        } else {
+          error.textContent = "Sorry, that didn't reach us. Please try again.";
+          error.hidden = false;
+          ready();
+        }
+      });
+      return box;
+    }
+
     function buildFeedback(messageId, current) {
       const group = el("div", { class: "shopbot-feedback-group", role: "group", "aria-label": "Was this answer helpful?" });
+      let reasonPanel = null; // the "what went wrong?" form, or its thanks line
+      const closeReason = (refocus) => {
+        if (reasonPanel) reasonPanel.remove();
+        reasonPanel = null;
+        if (refocus) group.querySelector(".shopbot-feedback-down").focus({ preventScroll: true });
+      };
       for (const [value, label] of [
         ["up", "Helpful"],
         ["down", "Not helpful"],
@@ -457,7 +549,14 @@
             b.setAttribute("aria-pressed", b === btn ? "true" : "false");
           }
           group.setAttribute("data-value", value);
-          if (socket) socket.emit("feedback", { session_id: sessionId, message_id: messageId, value });
+          const stored = emitWithAck("feedback", { session_id: sessionId, message_id: messageId, value });
+          closeReason(false);
+          if (value === "down") {
+            reasonPanel = buildReasonPanel(messageId, stored, closeReason);
+            group.after(reasonPanel);
+            reasonPanel.scrollIntoView({ block: "nearest" });
+            reasonPanel.querySelector(".shopbot-reason-choice").focus({ preventScroll: true });
+          }
         });
         group.append(btn);
       }
