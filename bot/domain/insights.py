@@ -8,9 +8,9 @@ and each message (author, text, time, the bot reply's metadata, the shopper's th
   other figure is over the period's conversations.
 - **Handoff**: the first system message saying a person will take over (the queue notice), or a
   staff member joining (taking over from the assistant directly). A conversation with one is
-  **handed over**; its **trigger** is the handoff reason stored on the conversation (the latest
-  handoff's: "The shopper asked for a person.", "The assistant could not help twice in a row.",
-  "The shopper sounds frustrated."); none stored = "Taken over by staff".
+  **handed over**; its **trigger** is the reason kept with the first queue notice: "The shopper asked for a person.", "The assistant could not
+  help twice in a row.", "The shopper sounds frustrated."; for notices stored without one, the reason stored on
+  the conversation (its latest handoff's); a staff member joining directly = "Taken over by staff".
 - **Resolved by the assistant**: not handed over, and the shopper's last message was answered by a bot
   reply whose kind is not a failure (`bot.domain.handoff.FAILED_KINDS`: unknown, unavailable, ...).
 - **Abandoned**: not handed over, and the shopper's last message got no bot reply, or only failed ones:
@@ -148,7 +148,8 @@ def conversation_outcome(conversation: StoredConversation, lines: SystemLines) -
             pickup = (joined.at - start.at).total_seconds() if joined else None
         resolved = next((m for m in messages[handoff:] if m.author == "system" and m.text == lines.resolved), None)
         resolution = (resolved.at - start.at).total_seconds() if resolved else None
-        return Outcome("handed_over", conversation.reason or STAFF_TOOK_OVER, pickup, resolution)
+        trigger = start.meta.get("handoff_reason") or (None if is_wait_notice(start) else STAFF_TOOK_OVER)
+        return Outcome("handed_over", trigger or conversation.reason or STAFF_TOOK_OVER, pickup, resolution)
     last_shopper = max((i for i, m in enumerate(messages) if m.author == "shopper"), default=None)
     kinds = [m.meta.get("kind", "") for m in messages[(last_shopper or 0) + 1:] if m.author == "bot"]
     helped = bool(kinds) and not any(k in FAILED_KINDS for k in kinds)

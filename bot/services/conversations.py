@@ -56,7 +56,7 @@ class ChatService:
         self._learn(session_id, stored)
         reason = self._reason_for_a_person(session_id)
         if reason and self.store.move(session_id, "waiting", allowed_from=("bot",), reason=reason):
-            stored.append(self._wait_notice(session_id))
+            stored.append(self._wait_notice(session_id, reason))
         return stored
 
     async def _annotate(self, message_id: int | None, text: str) -> None:
@@ -86,10 +86,12 @@ class ChatService:
         scores = [(m.get("metadata") or {}).get("sentiment") for m in shopper]
         return handoff_reason([t for t in turns if t], [m["text"] for m in shopper], scores)
 
-    def _wait_notice(self, session_id: str) -> dict:
+    def _wait_notice(self, session_id: str, reason: str | None = None) -> dict:
+        """`reason`: why this handoff began (kept with its first notice, for the insights page)."""
         waiting = self.store.waiting_ids()
         position = waiting.index(session_id) + 1 if session_id in waiting else 1
-        return self.store.add(session_id, "system", wait_notice(position, self.minutes_per_conversation))
+        return self.store.add(session_id, "system", wait_notice(position, self.minutes_per_conversation),
+                              metadata={"handoff_reason": reason} if reason else None)
 
     def feedback(self, session_id: str, message_id: int, value: str) -> bool:
         return self.store.set_feedback(session_id, message_id, value)

@@ -205,8 +205,8 @@ def outgoing(message: dict) -> dict:
 
 
 # What the stored metadata keeps for staff and the insights page only: the NLU's reading and the sentiment of
-# the shopper's own messages, and the summary written for the person taking over.
-STAFF_ONLY_METADATA = ("nlu", "sentiment", "handoff")
+# the shopper's own messages, and the summary and reason written for the person taking over.
+STAFF_ONLY_METADATA = ("nlu", "sentiment", "handoff", "handoff_reason")
 
 
 def shopper_visible(metadata: dict) -> dict:

@@ -110,11 +110,13 @@ async def test_asking_for_a_person_queues_the_conversation_and_silences_the_bot(
     replies = await _say(chat, session_id, "a person please")
     assert [r["author"] for r in replies] == ["bot", "system"]
     assert "expected wait about 4 minutes" in replies[-1]["text"]
+    assert replies[-1]["metadata"] == {"handoff_reason": "The shopper asked for a person."}  # for the insights
     conversation = chat.store.conversation(session_id)
     assert conversation["state"] == "waiting" and conversation["customer_id"] == "olivia_ito_3591"
     assert conversation["summary"] == "Verified customer: olivia_ito_3591."
     waiting = await _say(chat, session_id, "hello? anyone?")
     assert [r["author"] for r in waiting] == ["system"] and assistant.calls == 1  # the bot stays out
+    assert not waiting[0]["metadata"]  # a reminder of the wait, not a new handoff
     asked = [m for m in chat.store.history(session_id) if m["text"] == "hello? anyone?"][0]
     assert asked["metadata"]["nlu"] == {"intent": "greet", "confidence": 0.9}  # but its NLU still labels it
 

@@ -1,4 +1,4 @@
-"""Insights from stored conversations: ~200 scripted conversations with known outcomes (fixed seed) are
+"""Insights from stored conversations: 300 scripted conversations with known outcomes (fixed seed) are
 written to SQLite with the exact notices the conversation service writes, and every figure is checked
 against the truth the script kept while writing them."""
 from __future__ import annotations
@@ -146,7 +146,12 @@ def script(rng: random.Random, w: Writer, scenario: str, truth: Truth, day: str)
 
     def handoff(reason: str | None, direct: bool = False) -> None:
         w.conversation.reason = reason
-        start = w.say("system", JOINED.format(name="alice") if direct else wait_notice(rng.randint(1, 4), 5)).at
+        # The reason rides with the first notice (as the service writes it); older rows only have the conversation's.
+        meta = {"handoff_reason": reason} if reason and rng.random() < 0.5 else None
+        if meta:
+            w.conversation.reason = "a later handoff's reason"
+        start = w.say("system", JOINED.format(name="alice") if direct else wait_notice(rng.randint(1, 4), 5),
+                      meta=meta).at
         truth.triggers[reason or "Taken over by staff"] += 1
         if not direct and rng.random() < 0.8:
             if rng.random() < 0.3:  # the shopper writes while waiting: another notice, no new handoff
@@ -240,7 +245,7 @@ def script(rng: random.Random, w: Writer, scenario: str, truth: Truth, day: str)
     truth.frustrated_conversations += any(signals.values())
 
 
-def seed(url: str, n: int = 200, seed_value: int = 13, score=fake_score) -> Truth:
+def seed(url: str, n: int = 300, seed_value: int = 13, score=fake_score) -> Truth:
     """`n` conversations in FIRST..LAST, plus ones that must not count (outside, or nobody wrote)."""
     rng = random.Random(seed_value)
     truth = Truth()
@@ -284,7 +289,7 @@ def seeded(tmp_path_factory):
 
 def test_the_script_covers_every_outcome_and_trigger(seeded):
     truth = seeded["truth"]
-    assert truth.conversations == 200
+    assert truth.conversations == 300
     assert all(truth.outcomes[o] >= 20 for o in ("resolved_by_assistant", "handed_over", "abandoned"))
     assert set(truth.triggers) == {ASKED, TWICE, FRUSTRATED, "Taken over by staff"}
     assert len(truth.pickups) >= 20 and len(truth.resolutions) >= 20 and truth.upsell["accepted"] >= 5

@@ -109,6 +109,8 @@ def test_staff_only_metadata_never_reaches_the_shopper():
     assert outgoing(stored)["metadata"]["shopbot"]["metadata"] == {}
     reply = {**stored, "author": "bot", "metadata": {"kind": "handoff", "handoff": {"summary": "Verified customer"}}}
     assert outgoing(reply)["metadata"]["shopbot"]["metadata"] == {"kind": "handoff"}
+    notice = {**stored, "author": "system", "metadata": {"handoff_reason": "The shopper sounds frustrated."}}
+    assert outgoing(notice)["metadata"]["shopbot"]["metadata"] == {}
 
 
 async def test_socket_io_refuses_other_origins(web):

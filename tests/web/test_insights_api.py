@@ -38,7 +38,7 @@ def test_nothing_without_login(seeded):
 def test_json_matches_the_seeded_truth(seeded):
     truth = seeded["truth"]
     report = seeded["client"].get("/staff/api/insights", params=PERIOD).json()
-    assert report["conversations"] == truth.conversations == 200
+    assert report["conversations"] == truth.conversations == 300
     assert report["outcomes"] == {o: truth.outcomes[o] for o in ("resolved_by_assistant", "handed_over", "abandoned")}
     assert report["handed_over_by_trigger"] == dict(truth.triggers)
     assert report["median_pickup_s"] == pytest.approx(statistics.median(truth.pickups))
@@ -57,7 +57,7 @@ def test_csv_matches_the_seeded_truth(seeded):
     assert 'filename="insights-2026-03-01-2026-03-14.csv"' in response.headers["content-disposition"]
     cells = {(row["section"], row["name"]): row["value"] for row in csv.DictReader(io.StringIO(response.text))}
     truth = seeded["truth"]
-    assert cells[("total", "conversations")] == "200"
+    assert cells[("total", "conversations")] == "300"
     for outcome in ("resolved_by_assistant", "handed_over", "abandoned"):
         assert cells[("outcome", outcome)] == str(truth.outcomes[outcome])
     assert cells[("handed_over_by_trigger", FRUSTRATED)] == str(truth.triggers[FRUSTRATED])
