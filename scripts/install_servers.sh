@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages of the real servers (PostgreSQL 15, Redis) when they are missing; a no-op
-# when both are there. Needs root or passwordless sudo. Used by `make test-servers` (scripts/servers.sh
-# starts throwaway instances of them; no system service is started or enabled here).
+# Installs the Debian packages of the real servers (PostgreSQL 15, Redis, and nginx for the cluster profile)
+# when they are missing; a no-op when all are there. Needs root or passwordless sudo. Used by `make test-servers`
+# (scripts/servers.sh and scripts/cluster.sh start throwaway instances of them; no system service is started or
+# enabled here).
 set -euo pipefail
 
 PG_BIN=${SHOPBOT_PG_BIN:-}
@@ -10,12 +11,14 @@ have_postgres() {
   compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null
 }
 have_redis() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
+have_nginx() { command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]]; }
 
 packages=()
 have_postgres || packages+=(postgresql)
 have_redis || packages+=(redis-server)
+have_nginx || packages+=(nginx)  # Debian 12: the nginx-core build; only its http proxy is used
 if [[ ${#packages[@]} -eq 0 ]]; then
-  echo "install_servers: postgresql and redis-server already installed"
+  echo "install_servers: postgresql, redis-server and nginx already installed"
   exit 0
 fi
 
@@ -39,5 +42,5 @@ if [[ ! -e $policy ]]; then
   trap '"${SUDO[@]}" rm -f "$policy"' EXIT
 fi
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-have_postgres && have_redis || { echo "install_servers: install finished but a server is still missing" >&2; exit 1; }
+have_postgres && have_redis && have_nginx || { echo "install_servers: install finished but a server is still missing" >&2; exit 1; }
 echo "install_servers: installed ${packages[*]}"
