@@ -474,3 +474,17 @@ async def test_the_notices_the_chat_service_writes_are_recognised(tmp_path):
     assert report["handed_over_by_trigger"] == {ASKED: 1}
     assert report["handoffs_picked_up"] == 1 and report["handoffs_resolved"] == 1
     assert report["median_pickup_s"] >= 0 and report["median_resolution_s"] >= report["median_pickup_s"]
+
+
+def test_each_question_is_embedded_once(seeded):
+    asked: list[str] = []
+
+    def counting_embed(texts: list[str]) -> list[list[float]]:
+        asked.extend(texts)
+        return fake_embed(texts)
+
+    service = InsightsService(seeded["service"].reader, PRODUCTS.get, score=fake_score, embed=counting_embed)
+    first = service.report(FIRST, LAST)["unanswered_topics"]
+    assert len(asked) == len(set(asked)) > 0  # distinct texts only
+    embedded = len(asked)
+    assert service.report(FIRST, LAST)["unanswered_topics"] == first and len(asked) == embedded
