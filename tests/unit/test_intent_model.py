@@ -52,3 +52,15 @@ def test_the_nearest_example_vote_follows_the_most_similar_training_example():
     assert ranking[0][0] == "policy_shipping" and ranking[0][1] > 0.5
     blended = fit(TEXTS, LABELS, VECTORS, IntentModelConfig(char_ngrams=False, knn_weight=0.2))
     assert sum(score for _, score in blended.rank(probe, ["x"])[0]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_sparse_scoring_equals_the_regression_on_the_full_feature_row():
+    model = fit(TEXTS * 2, LABELS * 2, np.vstack([VECTORS, VECTORS]),
+                IntentModelConfig(char_ngrams=True, knn_weight=0.0))
+    probe, text = np.stack([unit(0.5, 0.7, 0.1)]), ["shiping for my parcel"]
+    row = np.hstack([probe, intent_model._char_tfidf(text, model.vocabulary, model.idf) * model.config.char_weight])
+    expected = intent_model._softmax(row @ model.coef.T + model.intercept)[0]
+    ranked = dict(model.rank(probe, text)[0])
+    assert [ranked[label] for label in model.labels] == pytest.approx(expected.tolist(), abs=1e-6)
+    in_scope = np.vstack([VECTORS[:4], VECTORS[:4]])  # the training rows that are not out of scope
+    assert model.scope_similarity(probe)[0] == pytest.approx(np.sort(in_scope @ probe[0])[-3:].mean(), abs=1e-6)
