@@ -1,5 +1,7 @@
-"""`python -m bench --out DIR [--quick] [--skip-setup] [--skip-train]`: every benchmark in one run, then
-DIR/bench.md, DIR/bench.json and the plots. Starts (and always stops) a stack of its own on the tau store.
+"""`python -m bench --out DIR [--quick] [--skip-setup] [--skip-train] [--only cluster]`: every benchmark in one
+run, then DIR/bench.md, DIR/bench.json and the plots. Starts (and always stops) a stack of its own on the tau
+store, then the cluster profile (bench/cluster.py). `--only cluster` runs that section alone and renders
+DIR/bench.md again with the other sections' numbers kept from DIR/bench.json.
 
 Exits non-zero only on real breakage (a section crashed, the stack did not come up, every turn of a
 type failed); never because of a timing.
@@ -219,6 +221,49 @@ class Bench:
             for name in ("turns", "load", "locust"):
                 self.results.setdefault(name, {"error": "the stack did not come up"})
 
+    def cluster(self) -> dict:
+        """The cluster profile: the throughput ceiling, then Rasa and an action server killed under load."""
+        from bench.cluster import run_cluster
+
+        load = round(os.getloadavg()[0], 2)
+        out = run_cluster(self.work, self.tau, self.args.quick, self.say)
+        out.update(command=self.command, date=dt.datetime.now().strftime("%Y-%m-%d %H:%M"), load_average=load)
+        return out
+
+    def run_cluster_section(self) -> list[str]:
+        """The section and what it found broken (a message lost or never answered); the new failures."""
+        from bench.cluster import failures_of
+
+        before = len(self.results["failures"])
+        section = self.section("cluster", self.cluster)
+        self.results["failures"] += failures_of(section)
+        return self.results["failures"][before:]
+
+    def run_only_cluster(self) -> int:
+        """`--only cluster`: this section alone, into the existing DIR/bench.json (or a new one); bench.md is
+        rendered again, the plots are left as they are."""
+        from bench.machine import gpu_info
+        from bench.report import render_markdown
+
+        saved = self.out / "bench.json"
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.work.mkdir(parents=True, exist_ok=True)
+        if saved.exists():
+            self.results = json.loads(saved.read_text())
+            self.results["failures"] = [f for f in self.results.get("failures", []) if not f.startswith("cluster")]
+        else:
+            self.results["meta"] = self.meta()
+            self.results["gpu"] = gpu_info()
+        new_failures = self.run_cluster_section()
+        self.results["meta"].setdefault("duration_s", round(time.perf_counter() - self.started, 1))
+        saved.write_text(json.dumps(self.results, indent=2, default=str))
+        (self.out / "bench.md").write_text(render_markdown(self.results))
+        self.say(f"wrote the cluster section into {self.out / 'bench.md'} and bench.json")
+        if new_failures:
+            self.say("FAILED: " + "; ".join(new_failures))
+            return 1
+        return 0
+
     # -- the whole run -------------------------------------------------------------------------------
     def meta(self) -> dict:
         import llama_cpp
@@ -249,6 +294,8 @@ class Bench:
         if not (self.tau / "products.json").exists():
             print(f"bench: tau-bench retail store not found at {self.tau} (set SHOPBOT_TAU_STORE)", file=sys.stderr)
             return 2
+        if self.args.only == "cluster":
+            return self.run_only_cluster()
         self.out.mkdir(parents=True, exist_ok=True)
         self.work.mkdir(parents=True, exist_ok=True)
         self.results["meta"] = self.meta()
@@ -256,7 +303,8 @@ class Bench:
         self.section("build", self.build_times)
         self.in_process()
         self.served()
-        self.results["bench_process_vmhwm_mb"] = peak_rss_mb()
+        self.results["bench_process_vmhwm_mb"] = peak_rss_mb()  # before the cluster: its own clients add threads
+        self.run_cluster_section()  # after the stack has stopped: the cluster needs the cores to itself
         turns = self.results.get("turns", {})
         dead = [t for t, s in turns.items() if isinstance(s, dict) and s.get("turns") and s["errors"] == s["turns"]]
         if dead:
@@ -284,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few turns of everything (make bench-smoke)")
     parser.add_argument("--skip-setup", action="store_true", help="don't time setup from nothing (full mode)")
     parser.add_argument("--skip-train", action="store_true", help="don't time rasa train (full mode)")
+    parser.add_argument("--only", choices=["cluster"],
+                        help="run only this section; the others' numbers are kept from DIR/bench.json")
     args = parser.parse_args(argv)
     # A plain `kill` must still stop the servers the bench started: turn SIGTERM into SystemExit,
     # which unwinds through the stack's context manager.

@@ -62,9 +62,10 @@ def render_markdown(results: dict) -> str:
         f"mode `{meta['llm_mode']}`; " + _serving_line(meta) + ".",
         f"- Store: tau-bench retail (`{meta['store']}`): {meta['store_products']} product types, "
         f"{meta['store_variants']} variants; a fresh SQLite orders database seeded from it.",
-        f"- Stack started by the bench itself on its own ports (Rasa {meta['ports']['rasa']}, action server "
-        f"{meta['ports']['actions']}, web app {meta['ports']['web']}); turns go over Rasa's REST channel. "
-        "The CPU may have been shared with other work while this ran: treat differences of a few percent as noise.",
+        (f"- Stack started by the bench itself on its own ports (Rasa {meta['ports']['rasa']}, action server "
+         f"{meta['ports']['actions']}, web app {meta['ports']['web']}); turns go over Rasa's REST channel. "
+         if meta.get("ports", {}).get("rasa") else "- The bench's own stack was not started in this run. ")
+        + "The CPU may have been shared with other work while this ran: treat differences of a few percent as noise.",
     ]
     if loads := results.get("load_average"):
         cores = machine["cores"] or 1
@@ -84,6 +85,8 @@ def render_markdown(results: dict) -> str:
     lines += _load_section(results.get("load"), meta)
     lines += _locust_section(results.get("locust"), meta)
     lines += _traceback_line(results.get("stack"))
+    lines += _cluster_kills_section(results.get("cluster"))
+    lines += _cluster_ceiling_section(results.get("cluster"))
     lines += _memory_section(results.get("stack"), results.get("bench_process_vmhwm_mb"))
     lines += _times_section(results.get("build", {}), results.get("stack"))
     lines += _scaling_section(results.get("scaling"))
@@ -298,6 +301,226 @@ def _locust_section(locust: dict | None, meta: dict) -> list[str]:
         reasons = (level.get("metrics") or {}).get("replies_by_reason") or {}
         lines.append(f"- {level['label']}: " + (", ".join(f"{k} {v}" for k, v in reasons.items()) or "not scraped"))
     return lines
+
+
+CLUSTER_OUTCOMES = (("answered", "answered"), ("technical_problem", "`technical_problem`"),
+                    ("unavailable", "`unavailable`"), ("error_note", "error note"), ("waiting", "handed over"))
+CLUSTER_OUTCOMES_NOTE = ("*answered*: the bot's own reply; `technical_problem`: the “problem on our side” apology "
+                         "when Rasa answered but a step died (an action server killed with the turn); `unavailable`: "
+                         "the web app's “problem on our side … your message is saved” when it got no answer from "
+                         "Rasa at all (a Rasa instance killed with the turn); *error note*: the web app's own "
+                         "“something went wrong”; *handed over*: the conversation went to a person (two failures in "
+                         "a row); *no reply*: nothing within the shopper's timeout (live), or no reply stored "
+                         "after the message (PostgreSQL).")
+
+
+def _cluster_run_line(cluster: dict) -> str:
+    """The cluster section may come from a run of its own (`--only cluster`): say which."""
+    when = f" by `{cluster['command']}` on {cluster['date']}" if cluster.get("command") else ""
+    load = f", 1-minute load average {cluster['load_average']} at its start" if "load_average" in cluster else ""
+    return (f"{'Quick (smoke) version' if cluster.get('quick') else 'Full version'}, run{when}{load}: "
+            f"{_s(cluster.get('duration_s'), 0)} s in all (cluster start {_s(cluster.get('start_s'), 0)} s, "
+            f"stop {_s(cluster.get('stop_s'), 0)} s).")
+
+
+def _cluster_kills_section(cluster: dict | None) -> list[str]:
+    lines = ["", "## 3c. Cluster: a Rasa instance and an action server killed under load", ""]
+    if problem := _skipped_or_failed(cluster):
+        return lines + [problem]
+    kills, plan = cluster["kills"], cluster["plan"]
+    stored, totals = kills["stored"], kills["totals"]
+    story = "; ".join(f"`{r['name']}` killed at {r['killed_s']:.0f} s with {r['in_flight_at_kill']} turn(s) in "
+                      f"flight, `scripts/cluster.sh restart {r['name']}` at {r['restart_s']:.0f} s"
+                      for r in kills["recoveries"])
+    lines += [_cluster_run_line(cluster), "",
+              f"The cluster profile (`scripts/cluster.sh`: nginx in front of 2 Rasa, 2 action servers and the web app; "
+              f"PostgreSQL tracker and orders, Redis lock store, Chroma server, model server) on ports "
+              f"{cluster['port_base']}+. {kills['shoppers']} simulated shoppers talk to the widget's socket.io "
+              f"(WebSocket) through nginx's shop door, as a browser does: conversation after conversation (a new "
+              f"session each: greeting, price/stock question, policy question, thanks), think time "
+              f"{plan['think_s']:g} s on average (0.5–1.5×) between messages. {story}; the shoppers stopped at "
+              f"{kills['end_s']:.0f} s. A shopper waits {plan['turn_timeout_s']:.0f} s for a reply, then leaves that "
+              f"conversation. Stored = found in the cluster's PostgreSQL after the run (the web app stores every "
+              f"shopper message before it asks Rasa).", ""]
+    live = totals["outcomes"]
+    rows = [["seen by the shoppers (first reply, within the timeout)", str(totals["turns"]), "—", "—",
+             *(str(live.get(k, 0)) for k, _ in CLUSTER_OUTCOMES), str(live.get("unanswered", 0))],
+            ["stored in PostgreSQL", str(stored["sent"]), str(stored["stored"]), str(stored["lost"]),
+             *(str(stored["outcomes"].get(k, 0)) for k, _ in CLUSTER_OUTCOMES), str(stored["unreplied"])]]
+    lines += _table(["", "messages sent", "stored", "lost", *(t for _, t in CLUSTER_OUTCOMES), "no reply"], rows)
+    lines += ["", CLUSTER_OUTCOMES_NOTE]
+    if stored.get("duplicated"):
+        lines += ["", f"**{stored['duplicated']} shopper message(s) were stored twice.**"]
+    lines += ["", f"Overall: {_s(totals['answered_tps'], 2)} answered turns/s over {totals['wall_s']:.0f} s, p50 "
+              f"{_s(totals['p50_s'])} s, p95 {_s(totals['p95_s'])} s (turns the bot answered)."
+              + (f" Connections refused: {kills['connect_failures']}." if kills.get("connect_failures") else "")
+              + (f" Sends that failed: {kills['send_failures']}." if kills.get("send_failures") else ""), "",
+              "By phase (a turn belongs to the phase in which it was sent, so the turns in flight at a kill count in "
+              "the phase before it; latency of the turns the bot answered):", ""]
+    rows = []
+    for phase in kills["phases"]:
+        o = phase["outcomes"]
+        rows.append([phase["phase"], _s(phase["start_s"], 0), _s(phase["duration_s"], 0), str(phase["turns"]),
+                     str(o["answered"]), str(o["technical_problem"]), str(o["unavailable"]),
+                     str(o["error_note"] + o["waiting"]), str(o["unanswered"]), _s(phase["answered_tps"], 2),
+                     _s(phase["p50_s"]), _s(phase["p95_s"]), _s(phase["max_s"])])
+    lines += _table(["phase", "from s", "length s", "turns", "answered", "technical_problem", "unavailable",
+                     "other notes", "no reply", "answered turns/s", "p50 s", "p95 s", "max s"], rows)
+    lines += ["", "Recovery:", ""]
+    rows = []
+    for r in kills["recoveries"]:
+        after = r.get("after_restart") or {}
+        share = "—" if after.get("share") is None else (
+            f"{after['share']:.0%} ({_s(after['restarted_cpu_s'], 2)} of "
+            f"{_s(after['restarted_cpu_s'] + after['peer_cpu_s'], 2)} CPU s with `{r['peer']}`)")
+        serves = {True: "yes", False: "**no**", None: "—"}[after.get("serves")]
+        rows.append([f"`{r['name']}`", str(r["in_flight_at_kill"]), _s(r["restart_to_healthy_s"], 1),
+                     _s(r["down_s"], 1), share, serves])
+    lines += _table(["process", "turns in flight at the kill", "restart → answers s", "kill → answers s",
+                     "its CPU share after the restart", "serves again"], rows)
+    lines += ["", "*Serves again*: nginx sends the restarted instance its share of the turns again: over the phase "
+              "after its restart it spent at least 20% of the CPU time it and its twin spent together (round robin "
+              "gives each about half). nginx tries an instance that failed again 5 s after its last failure "
+              "(`fail_timeout`), so a restarted one gets no turns for up to 5 s after it answers."]
+    if slowest := kills.get("slowest"):
+        lines += ["", "Slowest turns: " + "; ".join(
+            f"{t['latency_s']:.1f} s ({t['step']}, sent at {t['sent_s']:.0f} s in “{t['phase']}”, "
+            f"{t['outcome']}" + (f", after a turn that came to {t['after']}" if t.get("after") else "") + ")"
+            for t in slowest) + "."]
+        if any(t.get("after") == "unavailable" and t["latency_s"] > 10 for t in slowest):
+            lines[-1] += (" A turn that dies with its Rasa instance leaves its conversation's ticket in the Redis "
+                          "lock store, and the conversation's next turn waits until that ticket expires "
+                          "(`TICKET_LOCK_LIFETIME`, 60 s by default).")
+    if per := kills.get("cpu_per_turn_before_s"):
+        spent = ", ".join(f"{name} {_ms(v)} ms" for name, v in sorted(per.items(), key=lambda kv: -(kv[1] or 0))
+                          if v is not None)
+        lines += ["", f"CPU per answered turn before any kill, by process (all of its process group): {spent}; "
+                      f"{_ms(kills['cluster_cpu_per_turn_before_s'])} ms in all. At this light load the model "
+                      "phrases most answers; under saturation the turn budget skips it (the mixed closed loop in "
+                      "[3d](#3d-throughput-ceiling-one-rasa-instance-vs-two-behind-nginx))."]
+    lines += ["", f"nginx's error log holds {cluster.get('nginx_upstream_errors', 0)} line(s) about upstreams "
+                  "(refused or broken connections to a killed process, each moved to the twin or failed)."]
+    return lines
+
+
+def _cluster_ceiling_section(cluster: dict | None) -> list[str]:
+    lines = ["", "## 3d. Throughput ceiling: one Rasa instance vs two behind nginx", ""]
+    if problem := _skipped_or_failed(cluster):
+        return lines + [problem]
+    ceiling, cap = cluster["ceiling"], cluster["capacity"]
+    lines += ["Intent-only turns (greetings, thanks, goodbyes: a fixed Rasa response, no action server call) over "
+              "Rasa's REST channel in a closed loop: each sender sends its next message as soon as the reply "
+              f"arrives; conversations of {ceiling.get('conversation_turns', '?')} turns, a fresh sender id each "
+              "(Rasa loads and saves a conversation's whole tracker every turn, so longer ones cost more); on the "
+              "cluster above before the shoppers came, Rasa on "
+              "the PostgreSQL tracker store and the Redis lock store. *One* = straight to `rasa1`'s port; *two* = "
+              "nginx's Rasa door (round robin over both). CPU seconds per turn from `/proc/PID/stat` (user + "
+              "system, the whole process group) before and after each level; *machine* = every process on the "
+              "machine (`/proc/stat`), the bench's own HTTP client and any other work included.", ""]
+    rows = []
+    for r in ceiling["rows"]:
+        cpu = r["cpu_per_turn_s"]
+        rows.append([r["target"], str(r["senders"]), str(r["turns"]), str(r["errors"]),
+                     "—" if r["fixed_share"] is None else f"{r['fixed_share']:.0%}", _s(r["throughput_tps"], 2),
+                     _s(r["p50_s"]), _s(r["p95_s"]), _ms(r["rasa_cpu_per_turn_s"]), _ms(cpu.get("postgres")),
+                     _ms(cpu.get("redis")), _ms(cpu.get("nginx")), _ms(cpu.get("bench client")),
+                     _ms(r["machine_cpu_per_turn_s"]), f"{r['machine_busy_share']:.0%}"])
+    lines += _table(["target", "senders", "turns", "errors", "fixed reply", "turns/s", "p50 s", "p95 s",
+                     "Rasa CPU ms/turn", "PostgreSQL", "Redis", "nginx", "bench client", "machine ms/turn",
+                     "machine busy"], rows)
+    by_level: dict[int, dict[str, float]] = {}
+    for r in ceiling["rows"]:
+        by_level.setdefault(r["senders"], {})[r["target"]] = r["throughput_tps"] or 0
+    ratios = [f"{n} sender(s): ×{v['rasa1 + rasa2 behind nginx'] / v['rasa1 alone']:.2f}" for n, v in by_level.items()
+              if v.get("rasa1 alone") and "rasa1 + rasa2 behind nginx" in v]
+    best = cap["best"] or {}
+    lines += _mixed_lines(ceiling.get("mixed"))
+    top = max(by_level, default=0)
+    verdict = _second_instance_verdict(*(next((r for r in ceiling["rows"] if r["senders"] == top
+                                               and r["target"] == target), None)
+                                         for target in ("rasa1 alone", "rasa1 + rasa2 behind nginx")))
+    lines += ["", f"Two instances against one (turns/s of two ÷ turns/s of one): {', '.join(ratios) or '—'}.{verdict} "
+              f"The highest rate measured: {_s(best.get('throughput_tps'), 1)} turns/s ({best.get('target', '—')}, "
+              f"{best.get('senders', '—')} senders, p95 {_s(best.get('p95_s'))} s) on {cap['cores']} cores.", "",
+              "What the two targets of issue 12 need (Little's law for a closed loop: shoppers = turns/s × (latency + "
+              "think time), so the least mean latency at a given rate is shoppers ÷ turns/s − think time; p95 is "
+              "above the mean):", ""]
+    rows = []
+    rates = {k: v for k, v in cap["rates"].items() if k in RATE_TITLES}
+    for t in cap["targets"]:
+        floor, ok = t["floor_s"], t["reachable"]
+        rows.append([t["label"], f"p95 ≤ {t['p95_target_s']:g} s", _s(t["needed_tps"], 1),
+                     *(_floor(floor.get(rate), ok.get(rate)) for rate in rates)])
+    lines += _table(["target", "goal", "turns/s needed (even if the mean latency were the goal)",
+                     *(f"least mean latency at {_s(v, 1)} turns/s ({RATE_TITLES[k]})" for k, v in rates.items())],
+                    rows)
+    lines += ["", "The intent-only ceiling is the most optimistic rate: a real shopper turn also runs an action "
+              "(catalogue lookup, retrieval, the model), so it costs more CPU than a greeting. The CPU bound "
+              "assumes the cores do nothing but serve the cluster at the CPU cost per turn measured in the mixed "
+              "closed loop."]
+    lines += _verdict_lines(cap, ceiling.get("mixed"))
+    return lines
+
+
+def _verdict_lines(cap: dict, mixed: dict | None) -> list[str]:
+    """The targets judged by the rate real shopper conversations reached on this machine."""
+    rate = cap["rates"].get("mixed_measured")
+    if not rate or not mixed:
+        return []
+    judged = []
+    for t in cap["targets"]:
+        verdict = "reachable" if t["reachable"]["mixed_measured"] else "not reachable"
+        judged.append(f"{t['label']} (p95 ≤ {t['p95_target_s']:g} s): {verdict}, the mean latency cannot go below "
+                      f"{_s(t['floor_s']['mixed_measured'], 1)} s")
+    return ["", f"**On these {cap['cores']} cores, with real shopper conversations:** the cluster served "
+                f"{_s(rate, 1)} turns/s with {mixed['senders']} shoppers in a closed loop (p95 {_s(mixed['p95_s'], 2)} "
+                f"s), against {_s(cap['targets'][0]['needed_tps'], 0)} turns/s that either target needs. "
+                + "; ".join(judged) + "."]
+
+
+RATE_TITLES = {"intent_only_measured": "intent-only ceiling", "mixed_measured": "mixed turns, measured",
+               "mixed_cpu_bound": "mixed turns, CPU bound"}
+
+
+def _mixed_lines(mixed: dict | None) -> list[str]:
+    if not mixed:
+        return []
+    errs = ", ".join(f"{k} {v}" for k, v in mixed["errors_by_kind"].items() if v) or "no errors"
+    per = mixed.get("cpu_per_turn_s") or {}
+    spent = ", ".join(f"{name} {_ms(v)}" for name, v in sorted(per.items(), key=lambda kv: -(kv[1] or 0))
+                      if v is not None)
+    steps = " / ".join(_s(mixed["by_step"].get(step, {}).get("p95_s")) for step in
+                       ("greeting", "fact", "policy", "thanks"))
+    return ["", f"Mixed shopper turns, the closed loop of the first target: {mixed['senders']} shoppers at once, each "
+                "one conversation (greeting, price/stock question, policy question, thanks) over REST through "
+                f"nginx's Rasa door: {mixed['turns']} turns ({errs}) in {_s(mixed['wall_s'], 1)} s, "
+                f"**{_s(mixed['throughput_tps'], 2)} turns/s, p50 {_s(mixed['p50_s'])} s, p95 {_s(mixed['p95_s'])} s** "
+                f"(p95 greeting / fact / policy / thanks: {steps} s); LLM-phrased {_phrased(mixed)}; the machine was "
+                f"{mixed['machine_busy_share']:.0%} busy. CPU per turn by process (ms): {spent}; "
+                f"{_ms(mixed['cluster_cpu_per_turn_s'])} ms in all, so these cores could serve at most about "
+                f"{_s(mixed['cpu_bound_tps'], 1)} such turns/s if nothing else ran."]
+
+
+def _second_instance_verdict(one: dict | None, two: dict | None) -> str:
+    """Did the second Rasa instance raise the rate at the highest concurrency measured, and why (not)?"""
+    if not one or not two or not one.get("throughput_tps") or two.get("throughput_tps") is None:
+        return ""
+    gain = two["throughput_tps"] / one["throughput_tps"]
+    cpu = (f"{_ms(one['rasa_cpu_per_turn_s'])} ms of Rasa CPU per turn with one, "
+           f"{_ms(two['rasa_cpu_per_turn_s'])} ms with two")
+    if gain < 1.1:
+        return (f" At the highest concurrency the second instance did not raise the rate (×{gain:.2f}; {cpu}): "
+                "two processes on the same cores share the same CPU time, and nginx adds a hop.")
+    if one["machine_busy_share"] < 0.9:
+        return (f" At the highest concurrency the second instance raised the rate by {gain - 1:.0%}: one Rasa "
+                f"process left CPU time unused (the machine was {one['machine_busy_share']:.0%} busy; {cpu}).")
+    return (f" At the highest concurrency the second instance raised the rate by only {gain - 1:.0%}: one Rasa "
+            f"process already kept the machine {one['machine_busy_share']:.0%} busy (a turn's NLU runs on several "
+            f"threads), and the gain is the smaller CPU cost per turn ({cpu}).")
+
+
+def _floor(seconds: float | None, reachable: bool | None) -> str:
+    return "—" if seconds is None else f"{_s(seconds, 1)} s ({'reachable' if reachable else 'not reachable'})"
 
 
 def _memory_section(stack: dict | None, bench_mb: float | None) -> list[str]:

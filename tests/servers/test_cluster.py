@@ -10,74 +10,37 @@ the instances left (nginx skips the dead one; the other Rasa resumes the convers
 from __future__ import annotations
 
 import os
-import queue
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from bench.cluster_client import (
+    CLUSTER_SCRIPT, ClusterProcesses, SocketShopper, alive, cluster_env, cluster_ports, listening, session_members,
+)
 from bot.settings import Settings
 from tests.conftest import ROOT, TAU_STORE
-from tests.servers.conftest import _exports, _in_ci, free_port, missing_prerequisites, newest_model
+from tests.servers.conftest import _in_ci, free_port, missing_prerequisites, newest_model
 
-CLUSTER_SCRIPT = ROOT / "scripts" / "cluster.sh"
 TOKEN = "cluster-internal-token-for-tests"
-# Away from `make run-cluster` (5600-5651) and the other test stacks; override to run two side by side.
+# Away from `make run-cluster` (5600-5651), the bench's cluster (5800+) and the other test stacks; override to
+# run two side by side.
 BASE = int(os.environ.get("SHOPBOT_CLUSTER_TEST_PORT_BASE", "5700"))
-PORTS = {"SHOP": BASE, "RASA": BASE + 1, "ACTIONS": BASE + 2, "CHROMA": BASE + 3, "RASA1": BASE + 11,
-         "RASA2": BASE + 12, "ACTIONS1": BASE + 21, "ACTIONS2": BASE + 22, "CHROMA_SERVER": BASE + 31,
-         "MODEL": BASE + 41, "WEB": BASE + 51}
+PORTS = cluster_ports(BASE)
 OLIVIA = {"email": "olivia.ito5204@example.com", "pending": "#W5442520"}
 IVAN = {"email": "ivan.santos3158@example.com", "pending": "#W8770097"}
 LOAD = ["How much is the water bottle?", "Do you sell hiking boots?", "What is your return policy?"]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"  # a zombie has ended; init reaps it
+class Cluster(ClusterProcesses):
+    """scripts/cluster.sh (a failure raises ClusterError with its output), SIGKILL, and the cluster's state."""
 
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-class Cluster:
     def __init__(self, folder: Path, env: dict[str, str]):
-        self.folder = folder
-        self.env = env
+        super().__init__(folder, env)
         self.shop_url = f"http://127.0.0.1:{PORTS['SHOP']}"
-        self.exports: dict[str, str] = {}
-
-    def script(self, *args: str, timeout: int = 900) -> str:
-        done = subprocess.run(["bash", str(CLUSTER_SCRIPT), *args], cwd=ROOT, env=self.env, capture_output=True,
-                              text=True, timeout=timeout)
-        if done.returncode != 0:
-            pytest.fail(f"scripts/cluster.sh {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n"
-                        f"{done.stderr}")
-        return done.stdout
-
-    def pid(self, name: str) -> int:
-        return int((self.folder / "run" / f"{name}.pid").read_text().split()[0])
-
-    def kill(self, name: str) -> None:
-        """SIGKILL: nothing is flushed or handed over on the way out."""
-        pid = self.pid(name)
-        os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while _alive(pid):
-            assert time.monotonic() < deadline, f"{name} survived SIGKILL"
-            time.sleep(0.1)
 
     def conversations(self):
         from bot.adapters.sql.conversations import SqlConversationStore
@@ -106,51 +69,31 @@ def cluster():
     # Not under pytest's private tmp folder: as root, PostgreSQL runs as `postgres` and must reach its data.
     folder = Path(tempfile.mkdtemp(prefix="shopbot-cluster-"))
     folder.chmod(0o755)
-    env = {**os.environ, "SHOPBOT_CLUSTER_DIR": str(folder), "SHOPBOT_STORE_DIR": str(TAU_STORE),
-           "SHOPBOT_INTERNAL_TOKEN": TOKEN, "CLUSTER_PG_PORT": str(free_port()),
-           "CLUSTER_REDIS_PORT": str(free_port()), **{f"CLUSTER_{name}_PORT": str(port) for name, port in PORTS.items()}}
+    env = cluster_env(folder, PORTS, TOKEN, TAU_STORE, free_port(), free_port())
     cluster = Cluster(folder, env)
     try:
         started = time.monotonic()
         cluster.script("start")
         print(f"\ncluster started in {time.monotonic() - started:.0f} s")
-        cluster.exports = _exports(cluster.script("env"))
+        cluster.read_exports()
         yield cluster
     finally:
         subprocess.run(["bash", str(CLUSTER_SCRIPT), "stop"], cwd=ROOT, env=env, capture_output=True, timeout=300)
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class Shopper:
+class Shopper(SocketShopper):
     """The widget's side of socket.io (WebSocket), through nginx's shop door."""
 
     def __init__(self, cluster: Cluster):
-        import socketio
-
+        super().__init__(cluster.shop_url)
         self.cluster = cluster
-        self.client = socketio.Client(reconnection=False)
-        self.replies: queue.Queue = queue.Queue()
-        confirmed = threading.Event()
-
-        def session_confirm(session_id):
-            self.session_id = session_id
-            confirmed.set()
-
-        self.client.on("session_confirm", session_confirm)
-        self.client.on("bot_uttered", self.replies.put)
-        self.client.connect(cluster.shop_url, transports=["websocket"], wait_timeout=20)
-        self.client.emit("session_request", {})
-        assert confirmed.wait(30), "no session_confirm"
-
-    def send(self, text: str) -> None:
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
 
     def turn(self, text: str) -> list[dict]:
         """Every reply to `text`, as stored: the web app stores them all before it sends the first."""
-        while not self.replies.empty():
-            self.replies.get_nowait()
+        self.drain()
         self.send(text)
-        self.replies.get(timeout=240)
+        self.next_reply(240)
         history = self.history()
         last = max(i for i, m in enumerate(history) if m["author"] == "shopper")
         assert history[last]["text"] == text
@@ -161,9 +104,6 @@ class Shopper:
 
     def history(self) -> list[dict]:
         return self.cluster.conversations().history(self.session_id)
-
-    def close(self) -> None:
-        self.client.disconnect()
 
 
 def assert_every_message_answered(history: list[dict], said: list[str]) -> None:
@@ -187,7 +127,7 @@ def kill_under_load(cluster: Cluster, name: str) -> None:
             time.sleep(0.05)
         cluster.kill(name)
         for shopper in shoppers:
-            shopper.replies.get(timeout=240)
+            shopper.next_reply(240)
         for shopper, question in zip(shoppers, LOAD):
             assert_every_message_answered(shopper.history(), [question])
         kinds = [(s.history()[1]["metadata"] or {}).get("kind") for s in shoppers]
@@ -276,33 +216,20 @@ def test_a_killed_action_server_is_skipped_and_no_message_is_lost(cluster):
     print(f"nginx moved or failed {len(skipped)} upstream requests:", *(line[-160:] for line in skipped), sep="\n  ")
 
 
-def _sessions(leaders: list[int]) -> list[int]:
-    """Every process of the sessions those leaders started (cluster.sh runs each process in one of its own)."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[3]) in leaders:  # field 6 of /proc/PID/stat: the session id
-            members.append(int(stat.parent.name))
-    return members
-
-
 def test_stop_leaves_no_process_and_no_port_behind(cluster):
     leaders = [int(f.read_text().split()[0]) for f in (cluster.folder / "run").glob("*.pid")]
     servers = cluster.folder / "servers"
     leaders += [int((servers / "pg" / "postmaster.pid").read_text().split()[0]),
                 int((servers / "redis" / "redis.pid").read_text().split()[0])]
-    assert len(leaders) == 10 and all(_alive(pid) for pid in leaders)
-    pids = _sessions(leaders)
+    assert len(leaders) == 10 and all(alive(pid) for pid in leaders)
+    pids = session_members(leaders)
     assert set(leaders) <= set(pids)
     ports = [*PORTS.values(), int(cluster.env["CLUSTER_PG_PORT"]), int(cluster.env["CLUSTER_REDIS_PORT"])]
 
     started = time.monotonic()
     cluster.script("stop")
     print(f"\ncluster stopped in {time.monotonic() - started:.1f} s")
-    assert [pid for pid in pids if _alive(pid)] == []
-    assert [port for port in ports if _listening(port)] == []
+    assert [pid for pid in pids if alive(pid)] == []
+    assert [port for port in ports if listening(port)] == []
     assert list((cluster.folder / "run").glob("*.pid")) == []
     cluster.script("stop")  # again: nothing to do, no error
