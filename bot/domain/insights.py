@@ -206,7 +206,9 @@ def message_score(message: StoredMessage, score: Score | None) -> float | None:
     stored = message.meta.get("sentiment")
     if isinstance(stored, (int, float)) and not isinstance(stored, bool):
         return float(stored)
-    return score(message.text) if score is not None and message.text.strip() else None
+    if score is None or not message.text.strip() or message.text.startswith("/"):
+        return None  # nothing said, or a button's payload ("/affirm"): not the shopper's words
+    return score(message.text)
 
 
 def _sentiment(conversations: list[StoredConversation], scores: dict[int, float | None]) -> dict:

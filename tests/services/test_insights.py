@@ -488,3 +488,13 @@ def test_each_question_is_embedded_once(seeded):
     assert len(asked) == len(set(asked)) > 0  # distinct texts only
     embedded = len(asked)
     assert service.report(FIRST, LAST)["unanswered_topics"] == first and len(asked) == embedded
+
+
+def test_button_payloads_are_not_scored_as_the_shoppers_words():
+    from bot.domain.insights import StoredMessage, message_score
+
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    assert message_score(StoredMessage(1, "shopper", "/deny", at), fake_score) is None
+    assert message_score(StoredMessage(2, "shopper", "   ", at), fake_score) is None
+    assert message_score(StoredMessage(3, "shopper", "hello?", at), fake_score) == 0.02
+    assert message_score(StoredMessage(4, "shopper", "x", at, {"sentiment": -0.5}), fake_score) == -0.5
