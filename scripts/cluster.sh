@@ -100,17 +100,8 @@ pid_of() {  # the PID of a process we started and that still runs; empty otherwi
 
 redact() { sed "s#$SHOPBOT_INTERNAL_TOKEN#<token>#g"; }
 
-port_free() {
-  python3 - "$1" <<'PY'
-import socket, sys
-with socket.socket() as s:
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", int(sys.argv[1])))
-    except OSError:
-        sys.exit(1)
-PY
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh  # port_free (the script runs from the repository root)
 
 answers() {
   case $1 in

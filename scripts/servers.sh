@@ -69,17 +69,8 @@ wait_until() {  # what, command...
   done
 }
 
-port_free() {
-  python3 - "$1" <<'PY'
-import socket, sys
-with socket.socket() as s:
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", int(sys.argv[1])))
-    except OSError:
-        sys.exit(1)
-PY
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh  # port_free (the script runs from the repository root)
 
 start_postgres() {
   [[ -x $PG_BIN/postgres ]] || die "PostgreSQL not found in '$PG_BIN' (bash scripts/install_servers.sh)"

@@ -46,7 +46,7 @@ from statistics import median
 
 from bot.domain.feedback import REASONS
 from bot.domain.handoff import FAILED_KINDS, frustrated, wait_notice
-from bot.domain.sentiment import label
+from bot.domain.sentiment import in_shoppers_words, label
 from bot.domain.topics import Question, Topic
 
 TAGS = ("wrong_answer", "missing_knowledge", "good")
@@ -206,9 +206,7 @@ def message_score(message: StoredMessage, score: Score | None) -> float | None:
     stored = message.meta.get("sentiment")
     if isinstance(stored, (int, float)) and not isinstance(stored, bool):
         return float(stored)
-    if score is None or not message.text.strip() or message.text.startswith("/"):
-        return None  # nothing said, or a button's payload ("/affirm"): not the shopper's words
-    return score(message.text)
+    return score(message.text) if score is not None and in_shoppers_words(message.text) else None
 
 
 def _sentiment(conversations: list[StoredConversation], scores: dict[int, float | None]) -> dict:

@@ -31,3 +31,8 @@ def label(score: float) -> Label:
 def strongly_negative(score: float | None) -> bool:
     """None (a message nobody scored) is never strongly negative."""
     return score is not None and score <= STRONGLY_NEGATIVE_AT
+
+
+def in_shoppers_words(text: str) -> bool:
+    """Text worth scoring: something said, and not a button's payload ("/deny", which VADER reads as negative)."""
+    return bool(text.strip()) and not text.startswith("/")

@@ -13,6 +13,7 @@ import uuid
 from bot.domain.feedback import checked_reason
 from bot.domain.handoff import handoff_reason, wait_notice
 from bot.domain.inputs import clean_text
+from bot.domain.sentiment import in_shoppers_words
 from bot.ports import SentimentScorer
 
 _SESSION_ID = re.compile(r"^[a-f0-9]{32}$")
@@ -40,8 +41,7 @@ class ChatService:
     def record_shopper(self, session_id: str, text: str) -> dict:
         self.store.move(session_id, "bot", allowed_from=("resolved",))  # a new question reopens it
         text = clean_text(text[:MAX_STORED_CHARS])
-        # Button payloads ("/deny") are not the shopper's words: not scored.
-        scored = self.sentiment and text and not text.startswith("/")
+        scored = self.sentiment and in_shoppers_words(text)
         metadata = {"sentiment": round(self.sentiment.score(text), 4)} if scored else None
         return self.store.add(session_id, "shopper", text, metadata=metadata)
 

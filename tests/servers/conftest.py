@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.cluster_client import parse_exports
 from tests.conftest import ROOT, TAU_STORE
 
 SERVERS_SCRIPT = ROOT / "scripts" / "servers.sh"
@@ -110,14 +111,6 @@ def _script(command: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _exports(text: str) -> dict[str, str]:
-    values = {}
-    for line in text.splitlines():
-        if line.startswith("export "):
-            for pair in line[len("export "):].split():
-                name, _, value = pair.partition("=")
-                values[name] = value
-    return values
 
 
 @pytest.fixture(scope="session")
@@ -139,7 +132,7 @@ def servers():
     env = {**os.environ, "SHOPBOT_SERVERS_DIR": str(folder), "SHOPBOT_PG_PORT": str(free_port()),
            "SHOPBOT_REDIS_PORT": str(free_port()), "SHOPBOT_PG_DB": "shopbot", "SHOPBOT_TRACKER_PG_DB": "rasa"}
     try:
-        exported = _exports(_script("start", env))
+        exported = parse_exports(_script("start", env))
         yield Servers(folder, exported)
     finally:
         subprocess.run(["bash", str(SERVERS_SCRIPT), "stop"], cwd=ROOT, env=env, capture_output=True, timeout=180)
