@@ -56,15 +56,18 @@ class ClusterPlan:
     mixed_senders: int  # shoppers of the mixed closed loop (one 4-turn conversation each, all at once)
     wait_s: int  # CLUSTER_WAIT_S: how long a (re)started process may take to answer
     kills: tuple[str, ...] = ("rasa1", "actions1")
+    # Locust through nginx's Rasa door: (shoppers, think time s; 0 = closed loop), one conversation each
+    locust_levels: tuple[tuple[int, float], ...] = ()
 
 
-# Rasa's ticket lock of a turn that died with its instance holds that conversation for up to 60 s
-# (TICKET_LOCK_LIFETIME), so a shopper's turn timeout must be longer than that. nginx tries a failed instance
+# The lock ticket of a turn that died with its Rasa instance holds that conversation until nobody renews it
+# (bot/rasa_lock_store.py: 15 s), so a shopper's turn timeout must be longer than that. nginx tries a failed instance
 # again only 5 s after its last failure (fail_timeout), so the phase after a restart must be longer than that.
 QUICK = ClusterPlan(shoppers=3, think_s=1.0, before_s=5, restart_after_s=2, after_s=10, turn_timeout_s=90,
-                    ceiling_levels=(1, 5), ceiling_turns=30, mixed_senders=5, wait_s=300)
+                    ceiling_levels=(1, 5), ceiling_turns=30, mixed_senders=5, wait_s=300, locust_levels=((3, 0.5),))
 FULL = ClusterPlan(shoppers=20, think_s=3.0, before_s=30, restart_after_s=5, after_s=30, turn_timeout_s=120,
-                   ceiling_levels=(1, 10, 50), ceiling_turns=300, mixed_senders=50, wait_s=400)
+                   ceiling_levels=(1, 10, 50), ceiling_turns=300, mixed_senders=50, wait_s=400,
+                   locust_levels=tuple((shoppers, think_s) for _label, shoppers, think_s, _p95 in TARGETS))
 
 
 # -- pure: what a turn came to ----------------------------------------------------------------------------
@@ -288,6 +291,7 @@ def run_cluster(work: Path, store_dir: Path, quick: bool, say: Callable[[str], N
         say(f"cluster: up in {out['start_s']:.0f} s; the ceiling (intent-only turns) ...")
         out["ceiling"] = measure_ceiling(cluster, ports, plan, say)
         out["ceiling"]["mixed"] = measure_mixed(cluster, ports, store_dir, plan, say)
+        out["locust"] = measure_locust(ports, store_dir, plan, work, say)
         say(f"cluster: {plan.shoppers} shopper(s) on socket.io, killing {', '.join(plan.kills)} ...")
         out["kills"] = run_shoppers(cluster, ports, store_dir, plan, say)
         mixed = out["ceiling"]["mixed"]
@@ -387,6 +391,29 @@ def measure_mixed(cluster, ports: dict[str, int], store_dir: Path, plan: Cluster
     say(f"cluster mixed closed loop, {senders} shoppers: {row['throughput_tps']} turns/s, p95 {row['p95_s']} s, "
         f"{row['cluster_cpu_per_turn_s']} CPU s/turn")
     return row
+
+
+def measure_locust(ports: dict[str, int], store_dir: Path, plan: ClusterPlan, work: Path,
+                   say: Callable[[str], None]) -> dict:
+    """Issue 12's two targets on the cluster: Locust shoppers (one scripted conversation each, with their
+    think time) over REST through nginx's Rasa door, as bench section 3b does on the single stack."""
+    from bench.load import summarise_load
+    from bench.locust_load import LocustLevel, run_locust
+    from bench.turns import domain_texts
+
+    _fixed, technical = domain_texts()
+    levels = []
+    for shoppers, think_s in plan.locust_levels:
+        level = LocustLevel(shoppers, think_s)
+        ran = run_locust(f"http://127.0.0.1:{ports['RASA']}", TOKEN, _conversations(store_dir, shoppers, seed=29),
+                         level, plan.turn_timeout_s, work / "cluster-locust", technical)
+        summary = summarise_load(ran["turns"], ran["wall_s"], shoppers, shoppers)
+        summary.update(think_s=think_s, label=level.label, expected_turns=ran["expected_turns"],
+                       locust_exit=ran["locust_exit"], unsent_turns=max(0, ran["expected_turns"] - len(ran["turns"])))
+        levels.append(summary)
+        say(f"cluster locust: {level.label}: {summary['throughput_tps']} turns/s, p95 {summary['p95_s']} s, "
+            f"errors {summary['errors']}, unsent {summary['unsent_turns']}")
+    return {"levels": levels, "timeout_s": plan.turn_timeout_s}
 
 
 def _conversations(store_dir: Path, count: int, seed: int) -> list[list[tuple[str, str]]]:

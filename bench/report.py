@@ -87,6 +87,7 @@ def render_markdown(results: dict) -> str:
     lines += _traceback_line(results.get("stack"))
     lines += _cluster_kills_section(results.get("cluster"))
     lines += _cluster_ceiling_section(results.get("cluster"))
+    lines += _cluster_locust_section(results.get("cluster"))
     lines += _memory_section(results.get("stack"), results.get("bench_process_vmhwm_mb"))
     lines += _times_section(results.get("build", {}), results.get("stack"))
     lines += _scaling_section(results.get("scaling"))
@@ -271,6 +272,38 @@ def _serving_section(serving: dict | None) -> list[str]:
     return lines
 
 
+def _locust_levels(levels: list[dict]) -> list[str]:
+    """The table of Locust levels and each level's p95 by step."""
+    rows = []
+    for level in levels:
+        errs = ", ".join(f"{k} {v}" for k, v in level["errors_by_kind"].items() if v) or "0"
+        rows.append([level["label"], str(level["turns"]), errs, str(level.get("unsent_turns", 0)),
+                     _s(level["throughput_tps"], 2), _s(level["p50_s"]), _s(level["p95_s"]), _s(level["p99_s"]),
+                     _s(level["wall_s"], 1), _phrased(level), _queue(level)])
+    lines = _table(["level", "turns", "errors", "unsent", "turns/s", "p50 s", "p95 s", "p99 s", "wall s",
+                    "LLM-phrased", "LLM queue max"], rows)
+    lines += ["", "p95 by step (greeting / fact / policy / thanks):", ""]
+    for level in levels:
+        steps = " / ".join(_s(level["by_step"].get(step, {}).get("p95_s")) for step in
+                           ("greeting", "fact", "policy", "thanks"))
+        lines.append(f"- {level['label']}: {steps} s")
+    return lines
+
+
+def _cluster_locust_section(cluster: dict | None) -> list[str]:
+    lines = ["", "## 3e. Issue 12's targets on the cluster (Locust)", ""]
+    if problem := _skipped_or_failed(cluster):
+        return lines + [problem]
+    locust = cluster.get("locust")
+    if not locust:
+        return lines + ["Not measured in this run."]
+    lines += ["Locust as in section 3b, on the cluster of section 3c (two Rasa instances, each on "
+              "`SHOPBOT_RASA_THREADS` = 1, and two action servers behind nginx; the model server phrases within the "
+              "2 s turn budget) through nginx's Rasa door, before the kills. One scripted conversation per shopper; "
+              f"{locust['timeout_s']:.0f} s timeout per request.", ""]
+    return lines + _locust_levels(locust["levels"])
+
+
 def _locust_section(locust: dict | None, meta: dict) -> list[str]:
     lines = ["", "## 3b. Load with Locust: think time and the closed loop", ""]
     if problem := _skipped_or_failed(locust):
@@ -281,19 +314,7 @@ def _locust_section(locust: dict | None, meta: dict) -> list[str]:
               "as the reply arrives), then leaves. The run is bounded by the number of conversations and by a "
               f"time limit; {locust['timeout_s']:.0f} s timeout per request. Errors as in section 3; turns Locust "
               "never sent before the time limit are listed as unsent.", ""]
-    rows = []
-    for level in locust["levels"]:
-        errs = ", ".join(f"{k} {v}" for k, v in level["errors_by_kind"].items() if v) or "0"
-        rows.append([level["label"], str(level["turns"]), errs, str(level.get("unsent_turns", 0)),
-                     _s(level["throughput_tps"], 2), _s(level["p50_s"]), _s(level["p95_s"]), _s(level["p99_s"]),
-                     _s(level["wall_s"], 1), _phrased(level), _queue(level)])
-    lines += _table(["level", "turns", "errors", "unsent", "turns/s", "p50 s", "p95 s", "p99 s", "wall s",
-                     "LLM-phrased", "LLM queue max"], rows)
-    lines += ["", "p95 by step (greeting / fact / policy / thanks):", ""]
-    for level in locust["levels"]:
-        steps = " / ".join(_s(level["by_step"].get(step, {}).get("p95_s")) for step in
-                           ("greeting", "fact", "policy", "thanks"))
-        lines.append(f"- {level['label']}: {steps} s")
+    lines += _locust_levels(locust["levels"])
     lines += ["", "Replies by reason (action server counters over each level: `phrased`, `over_budget` = composed "
               "because the model could not finish within the budget, `busy` = stopped at the deadline, `grounding` = "
               "the model's text failed the check, `no_facts`/`no_model`):", ""]

@@ -90,12 +90,15 @@ class Stack:
     token = "bench-internal-token"
 
     def env(self) -> dict[str, str]:
+        from bot.settings import Settings
+
         return {**os.environ, "SHOPBOT_STORE_DIR": str(self.store_dir), "PYTHONPATH": str(ROOT),
                 "SHOPBOT_DATABASE_URL": f"sqlite:///{self.workdir / 'shop.db'}",
                 "SHOPBOT_INDEX_DIR": str(self.index_dir),
                 "SHOPBOT_RASA_URL": f"http://127.0.0.1:{RASA_PORT}", "SHOPBOT_INTERNAL_TOKEN": self.token,
                 "ACTIONS_PORT": str(ACTIONS_PORT), "SHOPBOT_TRACKER_DB": str(self.workdir / "tracker.db"),
-                "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+                "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+                **Settings().rasa_thread_environment()}
 
     def __enter__(self) -> "Stack":
         try:

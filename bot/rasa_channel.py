@@ -76,6 +76,9 @@ class ShopRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "ShopRestInput":
+        from bot import rasa_speedups
+
+        rasa_speedups.install()  # Rasa builds its channels once, at start-up: a good moment for it
         return cls((credentials or {}).get("token"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         -1, description="Layers offloaded to the GPU when the llama.cpp build supports it "
         "(-1 = all); ignored by CPU-only builds."
     )
+    rasa_threads: int = Field(
+        1, description="CPU threads of each Rasa server's TensorFlow and torch models (TF intra- and inter-op, "
+        "OpenMP). 1: a turn's models run one after another on one core, which halved Rasa's CPU per turn on "
+        "2 cores (idle threads spin); serve more shoppers with more Rasa instances, not more threads."
+    )
     llm_max_tokens: int = Field(96, description="Upper bound on generated tokens per reply.")
     llm_max_wait_s: float = Field(
         8.0, description="Outside a shopper's turn (staff summaries, tools), the longest a call waits for the LLM "
@@ -132,7 +137,14 @@ class Settings(BaseSettings):
 
     def rasa_environment(self) -> dict[str, str]:
         """What Rasa's credentials.yml and endpoints.yml read from the environment."""
-        return {"SHOPBOT_INTERNAL_TOKEN": self.internal_secret(), "SHOPBOT_TRACKER_DB": self.resolved_tracker_db()}
+        return {"SHOPBOT_INTERNAL_TOKEN": self.internal_secret(), "SHOPBOT_TRACKER_DB": self.resolved_tracker_db(),
+                **self.rasa_thread_environment()}
+
+    def rasa_thread_environment(self) -> dict[str, str]:
+        """The variables Rasa's TensorFlow models and our MiniLM encoder read for their thread counts."""
+        threads = str(max(1, self.rasa_threads))
+        return {"TF_INTRA_OP_PARALLELISM_THREADS": threads, "TF_INTER_OP_PARALLELISM_THREADS": threads,
+                "OMP_NUM_THREADS": threads}
 
     def resolved_database_url(self) -> str:
         """The configured database URL, or a SQLite file of its own for each store."""

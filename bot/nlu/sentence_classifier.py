@@ -20,7 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import intent_model
-from bot.nlu.encoder import encode
+from bot.nlu.encoder import encode, encode_messages
 
 log = logging.getLogger(__name__)
 RANKING_LENGTH = 10
@@ -97,7 +97,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         if self._model is None:
             return messages
         texts = [message.get(TEXT) or "" for message in messages]
-        rankings = self._model.rank(encode(texts), texts)
+        rankings = self._model.rank(encode_messages(texts), texts)
         for message, text, ranking in zip(messages, texts, rankings):
             if not text.strip():  # nothing to classify: the fallback classifier takes it
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)

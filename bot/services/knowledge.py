@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from bot.domain.facts import Answer, Fact, Source, split_sentences
 from bot.domain.replies import dont_know
 from bot.knowledge.passages import page_passages
 from bot.knowledge.ranking import rank, section_scores
 from bot.ports import Passage, Retriever
 from bot.services.phrasing import Phraser
-from bot.services.products import ProductAnswers, cosine
+from bot.services.products import ProductAnswers
 
 PASSAGE = "policy_passage"  # bot.knowledge.documents.PASSAGE (not imported: it pulls in LangChain)
 CANDIDATES = 400  # passages the fused ranking scores: every passage of a store's policy pages (a few hundred)
@@ -132,8 +134,15 @@ class KnowledgeAnswers:
         missing = sorted({t for group in groups for t in group if t and t not in self._vectors})
         if missing:
             self._vectors.update(zip(missing, embedder.embed_documents(missing)))
-        query = embedder.embed_query(question)
-        return [[cosine(query, self._vectors[t]) if t else 0.0 for t in group] for group in groups]
+        query = np.asarray(embedder.embed_query(question), dtype=np.float64)
+        query_norm = np.linalg.norm(query)
+        out = []
+        for group in groups:  # one matrix product per group: a store has a few hundred passages
+            rows = np.asarray([self._vectors[t] if t else np.zeros_like(query) for t in group], dtype=np.float64)
+            norms = np.linalg.norm(rows, axis=1) * query_norm if len(group) else np.zeros(0)
+            dots = rows @ query if len(group) else np.zeros(0)
+            out.append([float(d / n) if n else 0.0 for d, n in zip(dots, norms)])
+        return out
 
     def _from_passages(self, question: str, ranked: list[Passage]) -> Answer:
         chosen, _window = answer_passages(ranked)

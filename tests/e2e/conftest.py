@@ -19,6 +19,7 @@ import pytest
 from bot.adapters.sql.attempts import AttemptBase
 from bot.adapters.sql.conversations import ChatBase
 from bot.adapters.sql.store import SqlCommerceStore
+from bot.settings import Settings
 from tests.conftest import ROOT, TAU_STORE
 from tests.serving import served
 
@@ -109,7 +110,7 @@ def stack(tmp_path_factory):
     stack.env = {**os.environ, "SHOPBOT_STORE_DIR": str(TAU_STORE), "PYTHONPATH": str(ROOT),
                  "SHOPBOT_DATABASE_URL": f"sqlite:///{stack.live}", "RASA_TELEMETRY_ENABLED": "false",
                  "HF_HUB_OFFLINE": "1", "SHOPBOT_INTERNAL_TOKEN": TOKEN, "ACTIONS_PORT": str(ACTIONS_PORT),
-                 "SHOPBOT_TRACKER_DB": str(stack.tmp / "tracker.db")}
+                 "SHOPBOT_TRACKER_DB": str(stack.tmp / "tracker.db"), **Settings().rasa_thread_environment()}
     subprocess.run([sys.executable, "-m", "bot.knowledge.ingest"], cwd=ROOT, env=stack.env, check=True)
     stack.start("actions")
     stack.start("rasa")

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bench.cluster_client import parse_exports
+from bot.settings import Settings
 from tests.conftest import ROOT, TAU_STORE
 
 SERVERS_SCRIPT = ROOT / "scripts" / "servers.sh"
@@ -175,7 +176,7 @@ class Stack:
                     "SHOPBOT_DATABASE_URL": servers.url(servers.env["SHOPBOT_PG_DB"]),
                     "SHOPBOT_INTERNAL_TOKEN": TOKEN, "ACTIONS_PORT": str(ACTIONS_PORT),
                     "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-                    "TF_CPP_MIN_LOG_LEVEL": "2",
+                    "TF_CPP_MIN_LOG_LEVEL": "2", **Settings().rasa_thread_environment(),
                     # Order state is what these tests are about: no LLM phrasing, no upsell.
                     "SHOPBOT_LLM_ENABLED": "false", "SHOPBOT_UPSELL_ENABLED": "false"}
         self.commands = {

@@ -41,3 +41,54 @@ def test_tickets_drawn_at_once_by_four_instances_are_unique(servers):
     assert sorted(result["drawn"]) == list(range(100))  # each ticket once, none skipped
     assert sorted(result["held"]) == list(range(100))  # and none lost from the lock
     assert result["left"] is False  # served in turn, the lock is gone with its last ticket
+
+
+# A turn that outlives its ticket's lifetime keeps its place (the heartbeat renews it), and a ticket whose
+# Rasa died (drawn, never renewed nor cleaned up) stops blocking the conversation after that lifetime.
+HEARTBEAT = """
+import asyncio, json, sys, time
+from bot.rasa_lock_store import AtomicRedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+LIFETIME = 1.0
+config = EndpointConfig(url="127.0.0.1", port=sys.argv[1], password=sys.argv[2], db="1", key_prefix="beattest")
+first, second, dead, late = (AtomicRedisLockStore(endpoint_config=config, ticket_lifetime_s=LIFETIME) for _ in range(4))
+events = []
+
+async def slow_turn(entered):
+    async with first.lock("slow-conversation", wait_time_in_seconds=0.05):
+        events.append("first in")
+        entered.set()
+        await asyncio.sleep(4 * LIFETIME)
+        events.append("first out")
+
+async def next_turn(entered):
+    await entered.wait()
+    async with second.lock("slow-conversation", wait_time_in_seconds=0.05):
+        events.append("second in")
+
+async def after_a_crash():
+    dead.issue_ticket("crashed-conversation", LIFETIME)  # its Rasa was killed: no heartbeat, no cleanup
+    async with late.lock("crashed-conversation", wait_time_in_seconds=0.05):
+        return "served"
+
+async def main():
+    entered = asyncio.Event()
+    await asyncio.gather(slow_turn(entered), next_turn(entered))
+    served = await asyncio.wait_for(after_a_crash(), timeout=30)
+    left = [s.get_lock(c) is not None for s, c in ((first, "slow-conversation"), (late, "crashed-conversation"))]
+    print(json.dumps({"events": events, "after_crash": served, "left": left}))
+
+asyncio.run(main())
+"""
+
+
+def test_a_live_turn_keeps_its_ticket_and_a_dead_ones_ticket_lapses(servers):
+    redis = servers.env
+    done = subprocess.run([str(ROOT / ".venv-rasa/bin/python"), "-c", HEARTBEAT, redis["SHOPBOT_REDIS_PORT"],
+                           redis["SHOPBOT_REDIS_PASSWORD"]], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["events"] == ["first in", "first out", "second in"]  # renewed past 4 lifetimes, in order
+    assert result["after_crash"] == "served"  # within 30 s, where Rasa's own ticket blocks for 60 s
+    assert result["left"] == [False, False]
