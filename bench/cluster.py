@@ -56,18 +56,18 @@ class ClusterPlan:
     mixed_senders: int  # shoppers of the mixed closed loop (one 4-turn conversation each, all at once)
     wait_s: int  # CLUSTER_WAIT_S: how long a (re)started process may take to answer
     kills: tuple[str, ...] = ("rasa1", "actions1")
-    # Locust through nginx's Rasa door: (shoppers, think time s; 0 = closed loop), one conversation each
-    locust_levels: tuple[tuple[int, float], ...] = ()
+    # Locust through nginx's Rasa door: (shoppers, think time s; 0 = closed loop, conversations each)
+    locust_levels: tuple[tuple[int, float, int], ...] = ()
 
 
 # The lock ticket of a turn that died with its Rasa instance holds that conversation until nobody renews it
 # (bot/rasa_lock_store.py: 15 s), so a shopper's turn timeout must be longer than that. nginx tries a failed instance
 # again only 5 s after its last failure (fail_timeout), so the phase after a restart must be longer than that.
 QUICK = ClusterPlan(shoppers=3, think_s=1.0, before_s=5, restart_after_s=2, after_s=10, turn_timeout_s=90,
-                    ceiling_levels=(1, 5), ceiling_turns=30, mixed_senders=5, wait_s=300, locust_levels=((3, 0.5),))
+                    ceiling_levels=(1, 5), ceiling_turns=30, mixed_senders=5, wait_s=300, locust_levels=((3, 0.5, 2),))
 FULL = ClusterPlan(shoppers=20, think_s=3.0, before_s=30, restart_after_s=5, after_s=30, turn_timeout_s=120,
                    ceiling_levels=(1, 10, 50), ceiling_turns=300, mixed_senders=50, wait_s=400,
-                   locust_levels=tuple((shoppers, think_s) for _label, shoppers, think_s, _p95 in TARGETS))
+                   locust_levels=tuple((shoppers, think_s, 3) for _label, shoppers, think_s, _p95 in TARGETS))
 
 
 # -- pure: what a turn came to ----------------------------------------------------------------------------
@@ -395,17 +395,19 @@ def measure_mixed(cluster, ports: dict[str, int], store_dir: Path, plan: Cluster
 
 def measure_locust(ports: dict[str, int], store_dir: Path, plan: ClusterPlan, work: Path,
                    say: Callable[[str], None]) -> dict:
-    """Issue 12's two targets on the cluster: Locust shoppers (one scripted conversation each, with their
-    think time) over REST through nginx's Rasa door, as bench section 3b does on the single stack."""
+    """Issue 12's two targets on the cluster: Locust shoppers over REST through nginx's Rasa door, as bench
+    section 3b does on the single stack, but each shopper has a few conversations one after another (the level
+    holds its shoppers for a minute or more, not only while they arrive) and people's think times vary
+    (0.5-1.5x the mean), so shoppers who arrived together do not keep asking in the same second."""
     from bench.load import summarise_load
     from bench.locust_load import LocustLevel, run_locust
     from bench.turns import domain_texts
 
     _fixed, technical = domain_texts()
     levels = []
-    for shoppers, think_s in plan.locust_levels:
-        level = LocustLevel(shoppers, think_s)
-        ran = run_locust(f"http://127.0.0.1:{ports['RASA']}", TOKEN, _conversations(store_dir, shoppers, seed=29),
+    for shoppers, think_s, each in plan.locust_levels:
+        level = LocustLevel(shoppers, think_s, conversations_each=each, think_spread=True)
+        ran = run_locust(f"http://127.0.0.1:{ports['RASA']}", TOKEN, _conversations(store_dir, shoppers * each, seed=29),
                          level, plan.turn_timeout_s, work / "cluster-locust", technical)
         summary = summarise_load(ran["turns"], ran["wall_s"], shoppers, shoppers)
         summary.update(think_s=think_s, label=level.label, expected_turns=ran["expected_turns"],

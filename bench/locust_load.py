@@ -25,10 +25,16 @@ RAMP_S = 5.0  # shoppers arrive over this many seconds, not all in the same inst
 class LocustLevel:
     shoppers: int
     think_s: float  # between one shopper's messages; 0 = closed loop
+    conversations_each: int = 1  # one after another (a new sender each), so the level holds its shoppers longer
+    think_spread: bool = False  # think times drawn from 0.5-1.5x think_s instead of exactly think_s
 
     @property
     def label(self) -> str:
-        return f"{self.shoppers} shoppers, " + (f"{self.think_s:g} s think time" if self.think_s else "closed loop")
+        think = "closed loop"
+        if self.think_s:
+            think = f"{self.think_s:g} s think time" + (" (0.5–1.5×)" if self.think_spread else "")
+        each = f", {self.conversations_each} conversations each" if self.conversations_each > 1 else ""
+        return f"{self.shoppers} shoppers, {think}{each}"
 
 
 def run_time_bound_s(turns_per_shopper: int, think_s: float, timeout_s: float, shoppers: int) -> int:
@@ -96,10 +102,14 @@ def run_locust(host: str, token: str, scripts: list[list[tuple[str, str]]], leve
     turns_file = work_dir / f"{name}-turns.jsonl"
     turns_file.unlink(missing_ok=True)
     config = work_dir / f"{name}-config.json"
-    config.write_text(json.dumps({"scripts": scripts[: level.shoppers], "think_s": level.think_s,
+    wanted = level.shoppers * level.conversations_each
+    config.write_text(json.dumps({"scripts": scripts[:wanted], "think_s": level.think_s,
+                                  "think_spread": level.think_spread,
                                   "timeout_s": timeout_s, "token": token, "technical": sorted(technical),
                                   "turns_file": str(turns_file)}))
-    bound = run_time_bound_s(max(len(s) for s in scripts), level.think_s, timeout_s, level.shoppers)
+    turns_each = max(len(s) for s in scripts) * level.conversations_each
+    bound = run_time_bound_s(turns_each, level.think_s * (1.5 if level.think_spread else 1.0), timeout_s,
+                             level.shoppers)
     cmd = locust_command(host, level, bound, work_dir / name)
     env = {**os.environ, "SHOPBOT_LOCUST_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
     log = work_dir / f"{name}.log"
@@ -108,7 +118,7 @@ def run_locust(host: str, token: str, scripts: list[list[tuple[str, str]]], leve
         done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=bound + 60)
     elapsed = time.perf_counter() - started
     turns, wall = read_turns(turns_file)
-    expected = sum(len(s) for s in scripts[: level.shoppers])
+    expected = sum(len(s) for s in scripts[:wanted])
     if done.returncode != 0 and not turns:
         raise RuntimeError(f"locust exited {done.returncode}: {log.read_text(errors='replace')[-1500:]}")
     return {"turns": turns, "wall_s": wall, "expected_turns": expected,

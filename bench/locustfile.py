@@ -1,11 +1,13 @@
 """Locust scenario of the bench (run by bench/locust_load.py, never imported by the bench itself: Locust
 patches the standard library with gevent). Each simulated shopper takes the next scripted conversation
 (greeting, a fact question, a policy question, thanks), sends it turn by turn to Rasa's REST channel with
-`think_s` seconds of think time between messages (0 = the closed loop), and stops after its last turn; the
-run ends when every conversation is done. Localhost only: any other host is refused.
+`think_s` seconds of think time between messages (0 = the closed loop; with `think_spread`, drawn from
+0.5-1.5x think_s, Locust's `between`, so that shoppers who arrived together drift apart as people do), then
+takes the next conversation nobody has had yet (a new sender) or stops when none is left; the run ends when
+every conversation is done. Localhost only: any other host is refused.
 
 Configuration: the JSON file named by SHOPBOT_LOCUST_CONFIG ({"scripts": [[[step, message], ...], ...],
-"think_s", "timeout_s", "token", "technical": [...], "turns_file"}). Every turn is appended to
+"think_s", "think_spread", "timeout_s", "token", "technical": [...], "turns_file"}). Every turn is appended to
 `turns_file` as one JSON line (step, start time, latency, error kind, and the reply's kinds and groundings)."""
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit
 
 import gevent
 import requests
-from locust import HttpUser, constant, events, task
+from locust import HttpUser, between, constant, events, task
 from locust.exception import StopUser
 
 from bench.turns import Reply, classify_reply
@@ -40,10 +42,16 @@ def _loopback_only(environment, **_kwargs):
         raise SystemExit(f"the bench's Locust scenario only loads this machine, not {environment.host!r}")
 
 
+THINK_S = float(CONFIG.get("think_s", 0.0))
+
+
 class Shopper(HttpUser):
-    wait_time = constant(float(CONFIG.get("think_s", 0.0)))
+    wait_time = between(0.5 * THINK_S, 1.5 * THINK_S) if CONFIG.get("think_spread") else constant(THINK_S)
 
     def on_start(self) -> None:
+        self._next_conversation()
+
+    def _next_conversation(self) -> None:
         self.index = next(_next_script)
         if self.index >= len(SCRIPTS):
             raise StopUser()
@@ -85,4 +93,5 @@ class Shopper(HttpUser):
     def _done(self) -> None:
         if next(_finished) >= len(SCRIPTS):  # the last conversation: end the run instead of idling to --run-time
             gevent.spawn_later(0.1, self.environment.runner.quit)
-        raise StopUser()
+            raise StopUser()
+        self._next_conversation()

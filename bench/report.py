@@ -297,9 +297,12 @@ def _cluster_locust_section(cluster: dict | None) -> list[str]:
     locust = cluster.get("locust")
     if not locust:
         return lines + ["Not measured in this run."]
-    lines += ["Locust as in section 3b, on the cluster of section 3c (two Rasa instances, each on "
+    lines += ["Locust as in section 3b, on the cluster of section 3c (two Rasa instances on one thread each, "
               "`SHOPBOT_RASA_THREADS` = 1, and two action servers behind nginx; the model server phrases within the "
-              "2 s turn budget) through nginx's Rasa door, before the kills. One scripted conversation per shopper; "
+              "2 s turn budget), through nginx's Rasa door, before the kills. Unlike 3b, each shopper has several "
+              "conversations one after another (a new sender each), so a level holds its shoppers for a minute or "
+              "more and not only while they arrive (all within 5 s), and think times vary from 0.5 to 1.5 times "
+              "the mean (Locust's `between`), as people's do. Every turn counts, the arrival burst included; "
               f"{locust['timeout_s']:.0f} s timeout per request.", ""]
     return lines + _locust_levels(locust["levels"])
 

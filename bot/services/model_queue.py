@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from bot.domain.latency_budget import DurationWindow, Running, admit
+from bot.domain.latency_budget import DurationWindow, LatePause, Running, admit
 from bot.ports import ServingMetrics
 
 
@@ -34,6 +34,7 @@ class Ticket:
     enqueued: float
     latest_start: float
     number: int
+    deadline: float | None = None
     started: float | None = field(default=None)
 
 
@@ -47,6 +48,7 @@ class ModelQueue:
         self._max_wait_s = max_wait_s
         self._clock = clock
         self._window = window or DurationWindow()
+        self._pause = LatePause()
         self._cond = threading.Condition()
         self._waiting: deque[Ticket] = deque()
         self._running: dict[int, Ticket] = {}
@@ -67,6 +69,7 @@ class ModelQueue:
         """Drops the measured durations (after the warm-up, whose first call fills the prompt cache)."""
         with self._cond:
             self._window.clear()
+            self._pause = LatePause()
 
     def wake(self) -> None:
         """Waiting calls check the clock again (after a test moves its fake clock)."""
@@ -86,6 +89,8 @@ class ModelQueue:
     def _enter(self, task: str, deadline: float | None) -> Ticket:
         with self._cond:
             now = self._clock()
+            if deadline is not None and self._pause.paused(now):
+                raise OverBudget(f"a recent call ran late: the model rests {self._pause.until - now:.1f} s more")
             own = self._window.estimate(task, now)
             running = [Running(t.started, t.expected_s) for t in self._running.values()]
             decision = admit(now, deadline, own, running, [t.expected_s for t in self._waiting], self.slots)
@@ -94,7 +99,7 @@ class ModelQueue:
             latest = decision.latest_start
             if deadline is None and self._max_wait_s > 0:
                 latest = now + self._max_wait_s
-            ticket = Ticket(task, own, now, latest, next(self._numbers))
+            ticket = Ticket(task, own, now, latest, next(self._numbers), deadline)
             self._waiting.append(ticket)
             self._publish()
             try:
@@ -123,6 +128,8 @@ class ModelQueue:
             # A failed call's time is a lower bound of a real one: recording it keeps estimates honest
             # when calls run into their deadline.
             self._window.record(ticket.task, ran, ended)
+            if ticket.started is not None:
+                self._pause.ended(ended, ticket.deadline)
             self._publish()
             self._cond.notify_all()
         self._metrics.llm_call(ticket.task, ran, (ticket.started or ended) - ticket.enqueued)

@@ -182,3 +182,22 @@ def test_the_locust_scenario_plays_every_conversation_in_order_and_ends_itself(t
     assert summary["errors_by_kind"]["empty"] == 1 and summary["ok_turns"] == 11
     assert summary["phrasing"]["llm"] == 3 and summary["phrasing"]["composed"] == 3  # 3 policy, 3 upsell answers
     assert ran["locust_stats"]["policy"]["requests"] == 3 and ran["locust_stats"]["thanks"]["failures"] == 1
+
+
+def test_shoppers_take_the_next_conversation_until_none_is_left(tmp_path):
+    if importlib.util.find_spec("locust") is None:
+        pytest.skip("locust is not installed")
+    rest = FakeRest()
+    try:
+        scripts = [[("greeting", f"hi {i}"), ("thanks", "thanks")] for i in range(5)]
+        level = LocustLevel(2, 0.05, conversations_each=2, think_spread=True)
+        ran = run_locust(rest.url, "tok", scripts, level, timeout_s=30, work_dir=tmp_path)
+    finally:
+        rest.close()
+    assert level.label == "2 shoppers, 0.05 s think time (0.5–1.5×), 2 conversations each"
+    assert ran["expected_turns"] == 8 and len(ran["turns"]) == 8  # 2 x 2 conversations; the fifth never asked
+    by_sender: dict[str, list[str]] = {}
+    for sender, message, _auth in rest.seen:
+        by_sender.setdefault(sender, []).append(message)
+    assert sorted(by_sender.values()) == [[f"hi {i}", "thanks"] for i in range(4)]  # a new sender each
+    assert len({t.shopper for t in ran["turns"]}) == 4

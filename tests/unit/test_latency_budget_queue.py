@@ -149,3 +149,28 @@ def test_outside_a_turn_max_wait_bounds_the_wait():
     thread.join(10)
     assert outcome == ["gave up"]
     queue._leave(running)
+
+
+def test_a_call_that_ran_late_rests_the_model_and_the_rest_grows_until_one_is_on_time():
+    clock = Clock()
+    queue = queue_with(clock, estimate_s=0.5)
+    with queue.slot("policy", deadline=clock.now + 2.0):
+        clock.now += 1.9  # stopped at the deadline less the sending margin: late
+    with pytest.raises(OverBudget, match="ran late"):  # a turn whose budget fits the measured 1.9 s
+        with queue.slot("policy", deadline=clock.now + 4.0):
+            pass
+    with queue.slot("policy", deadline=None):  # outside a turn (staff summaries): not paused
+        pass
+    clock.now += 5.0  # the first rest is over: one call may try again
+    with queue.slot("policy", deadline=clock.now + 4.0):
+        clock.now += 3.9  # late again: twice as long a rest
+    clock.now += 9.0
+    with pytest.raises(OverBudget, match="ran late"):
+        with queue.slot("policy", deadline=clock.now + 4.0):
+            pass
+    clock.now += 1.5
+    with queue.slot("policy", deadline=clock.now + 4.0):
+        clock.now += 0.4  # on time: the rest is over for good
+    with queue.slot("policy", deadline=clock.now + 4.0):
+        clock.now += 0.4
+    assert queue.depth == (0, 0)
