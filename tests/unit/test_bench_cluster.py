@@ -10,9 +10,10 @@ import pytest
 
 import bench.cluster as cluster_module
 from bench.__main__ import Bench
-from bench.cluster import (
-    ShopperTurn, capacity, cpu_deltas, failures_of, latency_floor, per_turn, phase_of, reply_outcome,
-    required_throughput, restarted_share, slowest_turns, summarise_phases, summarise_turns, tally_stored,
+from bench.cluster import failures_of
+from bench.cluster_summary import (
+    ShopperTurn, capacity, cpu_deltas, latency_floor, per_turn, phase_of, reply_outcome, required_throughput,
+    restarted_share, slowest_turns, summarise_phases, summarise_turns, tally_stored,
 )
 from bench.cluster_client import cluster_ports, parse_exports
 from bench.load import LoadTurn, summarise_load
