@@ -138,7 +138,7 @@ def per_turn(deltas: dict[str, float | None], turns: int) -> dict[str, float | N
 
 def restarted_share(deltas: dict[str, float | None], restarted: str, peer: str) -> dict:
     """Does the restarted instance serve turns again? Its CPU seconds against its twin's over the same phase:
-    nginx's round robin gives each about half when both answer."""
+    nginx (least_conn) gives each about half when both answer."""
     mine, theirs = deltas.get(restarted), deltas.get(peer)
     if mine is None or theirs is None or mine + theirs <= 0:
         return {"restarted_cpu_s": mine, "peer_cpu_s": theirs, "share": None, "serves": None}

@@ -403,7 +403,7 @@ def _cluster_kills_section(cluster: dict | None) -> list[str]:
     lines += _table(["process", "turns in flight at the kill", "restart → answers s", "kill → answers s",
                      "its CPU share after the restart", "serves again"], rows)
     lines += ["", "*Serves again*: nginx sends the restarted instance its share of the turns again: over the phase "
-              "after its restart it spent at least 20% of the CPU time it and its twin spent together (round robin "
+              "after its restart it spent at least 20% of the CPU time it and its twin spent together (nginx's least_conn "
               "gives each about half). nginx tries an instance that failed again 5 s after its last failure "
               "(`fail_timeout`), so a restarted one gets no turns for up to 5 s after it answers."]
     if slowest := kills.get("slowest"):
@@ -438,7 +438,7 @@ def _cluster_ceiling_section(cluster: dict | None) -> list[str]:
               "(Rasa loads and saves a conversation's whole tracker every turn, so longer ones cost more); on the "
               "cluster above before the shoppers came, Rasa on "
               "the PostgreSQL tracker store and the Redis lock store. *One* = straight to `rasa1`'s port; *two* = "
-              "nginx's Rasa door (round robin over both). CPU seconds per turn from `/proc/PID/stat` (user + "
+              "nginx's Rasa door (to the instance with fewer turns in progress). CPU seconds per turn from `/proc/PID/stat` (user + "
               "system, the whole process group) before and after each level; *machine* = every process on the "
               "machine (`/proc/stat`), the bench's own HTTP client and any other work included.", ""]
     rows = []

@@ -26,6 +26,7 @@ W_COVER = 0.2  # share of the question's key terms (rarity-weighted) in the pass
 W_KIND = 0.15  # bonus for a passage of the kind of answer the question wants
 W_KIND_MISS = 0.15  # penalty for a passage without the duration or amount the question asks for
 W_FIRST = 0.15  # bonus for the first passage of its section
+W_META = 0.5  # penalty for a sentence about the page itself ("This page explains..."): it states no rule
 
 STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being am do does did "
@@ -90,6 +91,12 @@ HAS = {
     "yes_no": re.compile(r"\bwe (?:do not|don't|never|only|can't|cannot|do|ship|accept|offer|take|post|deliver)\b"
                          r"|\b(?:yes|no)\b", re.I),
 }
+
+
+# A sentence about the page or section itself, not about the shop's rules.
+META = re.compile(r"^\W*(?:this|the following|on this)\s+(?:page|section|policy|document|article|guide)\b[^.]*?"
+                  r"\b(?:explains?|describes?|covers?|sets? out|outlines?|tells? you|lists?|summari[sz]es?|find)\b",
+                  re.I)
 
 
 @dataclass(frozen=True)
@@ -186,7 +193,8 @@ def rank(question: str, texts: list[str], dense: list[float], answers: list[str]
          section: list[float] | None = None, alone: list[float] | None = None, heading: list[float] | None = None,
          first: list[bool] | None = None, w_lexical: float = W_LEXICAL, w_kind: float = W_KIND,
          w_section: float = W_SECTION, w_alone: float = W_ALONE, w_heading: float = W_HEADING,
-         w_cover: float = W_COVER, w_kind_miss: float = W_KIND_MISS, w_first: float = W_FIRST) -> list[Ranked]:
+         w_cover: float = W_COVER, w_kind_miss: float = W_KIND_MISS, w_first: float = W_FIRST,
+         w_meta: float = W_META) -> list[Ranked]:
     """Candidates best first. `texts` are what retrieval read (headings + passage) and `dense` their
     cosine similarity to the question; `answers` the passages alone (their answer kind is judged);
     optional similarities of the question to each passage's whole `section`, to the passage `alone`
@@ -206,6 +214,6 @@ def rank(question: str, texts: list[str], dense: list[float], answers: list[str]
         match = kind_match(wanted, answer)
         score = (cos + w_section * section[i] + w_alone * alone[i] + w_heading * heading[i] + w_lexical * lex
                  + w_cover * covered[i] + (w_kind if match else 0.0) + (w_first if first[i] else 0.0)
-                 - (w_kind_miss if kind_miss(wanted, answer) else 0.0))
+                 - (w_kind_miss if kind_miss(wanted, answer) else 0.0) - (w_meta if META.search(answer) else 0.0))
         ranked.append(Ranked(i, score, cos, lex, match))
     return sorted(ranked, key=lambda r: (-r.score, r.index))

@@ -1,7 +1,7 @@
 """Fused ranking of policy passages: key terms, BM25, and the kind of answer the question wants."""
 import pytest
 
-from bot.knowledge.ranking import bm25, coverage, kind_match, kind_miss, rank, terms, wanted_kinds
+from bot.knowledge.ranking import META, bm25, coverage, kind_match, kind_miss, rank, terms, wanted_kinds
 
 
 def test_terms_fold_shop_synonyms_and_drop_stop_words():
@@ -82,3 +82,23 @@ def test_a_passage_without_the_asked_duration_falls_behind_one_that_has_it():
     assert rank("how long do refunds take", texts, dense=[0.66, 0.5], w_kind=0, w_kind_miss=0)[0].index == 0
     ranked = rank("how long do refunds take", texts, dense=[0.66, 0.5])
     assert ranked[0].index == 1 and ranked[0].kind is True
+
+
+@pytest.mark.parametrize("text, meta", [
+    ("This page explains how you can pay at the shop and how gift cards work.", True),
+    ("This section describes what we keep and your choices.", True),
+    ("The following policy sets out how returns work.", True),
+    ("This policy covers items bought online and in store.", True),
+    ("Gift cards cannot be combined with another payment method.", False),
+    ("Pages of the manual explain how to pitch the tent.", False),
+])
+def test_a_sentence_about_the_page_itself_is_recognised(text, meta):
+    assert bool(META.search(text)) is meta
+
+
+def test_a_sentence_about_the_page_itself_gives_way_to_a_rule():
+    question = "can I pay part with a gift card and the rest by card?"
+    texts = ["This page explains how you can pay and how charges and gift cards work.",
+             "To pay with a gift card, its balance must cover the whole order."]
+    assert rank(question, texts, [0.70, 0.62], first=[True, False], w_meta=0)[0].index == 0
+    assert rank(question, texts, [0.70, 0.62], first=[True, False])[0].index == 1
