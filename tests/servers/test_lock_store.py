@@ -3,11 +3,7 @@ tickets for one conversation at the same moments; every ticket is drawn once and
 (Rasa's own RedisLockStore draws the same ticket twice here: about half of 100 were duplicates.)"""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
-from tests.conftest import ROOT
+from tests.conftest import run_in_rasa_venv
 
 # Runs in Rasa's venv (the lock store imports Rasa); prints the tickets it drew and those the lock holds.
 RACE = """
@@ -32,12 +28,7 @@ print(json.dumps({"drawn": drawn, "held": held, "left": stores[0].get_lock("one-
 
 
 def test_tickets_drawn_at_once_by_four_instances_are_unique(servers):
-    redis = servers.env
-    done = subprocess.run([str(ROOT / ".venv-rasa/bin/python"), "-c", RACE, redis["SHOPBOT_REDIS_PORT"],
-                           redis["SHOPBOT_REDIS_PASSWORD"]], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_in_rasa_venv(RACE, servers.env["SHOPBOT_REDIS_PORT"], servers.env["SHOPBOT_REDIS_PASSWORD"])
     assert sorted(result["drawn"]) == list(range(100))  # each ticket once, none skipped
     assert sorted(result["held"]) == list(range(100))  # and none lost from the lock
     assert result["left"] is False  # served in turn, the lock is gone with its last ticket
@@ -83,12 +74,7 @@ asyncio.run(main())
 
 
 def test_a_live_turn_keeps_its_ticket_and_a_dead_ones_ticket_lapses(servers):
-    redis = servers.env
-    done = subprocess.run([str(ROOT / ".venv-rasa/bin/python"), "-c", HEARTBEAT, redis["SHOPBOT_REDIS_PORT"],
-                           redis["SHOPBOT_REDIS_PASSWORD"]], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_in_rasa_venv(HEARTBEAT, servers.env["SHOPBOT_REDIS_PORT"], servers.env["SHOPBOT_REDIS_PASSWORD"])
     assert result["events"] == ["first in", "first out", "second in"]  # renewed past 3 lifetimes, in order
     assert result["after_crash"] == "served"  # within 30 s, where Rasa's own ticket blocks for 60 s
     assert result["left"] == [False, False]

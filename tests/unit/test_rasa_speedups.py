@@ -3,12 +3,11 @@ Rasa's own does, with the same error message, checking the schema once; event na
 classes (and the same errors) as Rasa's own lookup."""
 from __future__ import annotations
 
-import json
-import subprocess
-
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_in_rasa_venv
+
+CLEAN_ENV = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}  # no SHOPBOT_* or thread settings of ours
 
 CHECK = """
 import json
@@ -71,11 +70,7 @@ print(json.dumps({"before": before, "after": after, "schema_checks": len(checks)
 @pytest.fixture(scope="module")
 def result() -> dict:
     """What CHECK prints, run once in Rasa's venv."""
-    done = subprocess.run([str(ROOT / ".venv-rasa/bin/python"), "-c", CHECK], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_in_rasa_venv(CHECK, env=CLEAN_ENV)
 
 
 def test_the_cached_response_check_matches_rasas_own(result):
@@ -126,11 +121,7 @@ asyncio.run(main())
 
 
 def test_conversations_read_back_from_sql_are_the_same_as_with_rasas_own_code(tmp_path):
-    done = subprocess.run([str(ROOT / ".venv-rasa/bin/python"), "-c", TRACKERS, str(tmp_path / "t.db")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_in_rasa_venv(TRACKERS, str(tmp_path / "t.db"), env=CLEAN_ENV)
     assert result["patched"] and result["after"] == result["before"]
     assert result["events"] == [5, 10]  # the latest session only, then every session
     assert result["before"][1] == [None, None]  # an unknown conversation: none
