@@ -19,6 +19,7 @@ _LEANS_BACK = re.compile(r"^(?:It|They|This|These|That|Those|Such)\b")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _SHORT_LIST_CHARS = 320  # a list this short reads as one answer ("which cards?"); longer: item by item
 _WHOLE_ITEM_CHARS = 300  # a list item up to this long stays whole ("Original payment method: ... It is ...")
+_WHOLE_LIST_CHARS = 700  # a longer list is also one passage up to this long: "what does the warranty not cover?"
 _MIN_WORDS = 4  # "Never." or "Sorry about that!" alone answers nothing: joined to the next sentence
 
 
@@ -93,9 +94,12 @@ def _list_passages(lead: str, items: list[str]) -> list[tuple[str, str, str]]:
         return [(_sentence(f"{head}: {joined}" if head else joined), f"{lead}\n{raw}".strip(), "")]
     # long items stand alone; the lead-in ("When you request a return you choose:") joins their context
     extra = plain(lead).rstrip(":")
-    return [(s, item if whole else s, extra) for item in items
-            for whole in [len(item) <= _WHOLE_ITEM_CHARS]
-            for s in ([_sentence(plain(item))] if whole else _sentences(item))]
+    singles = [(s, item if whole else s, extra) for item in items
+               for whole in [len(item) <= _WHOLE_ITEM_CHARS]
+               for s in ([_sentence(plain(item))] if whole else _sentences(item))]
+    if lead and len(joined) <= _WHOLE_LIST_CHARS:  # asked for the whole list, the whole list answers
+        singles.append((_sentence(f"{extra}: {joined}"), f"{lead}\n{raw}".strip(), ""))
+    return singles
 
 
 def page_passages(title: str, text: str) -> list[PolicyPassage]:

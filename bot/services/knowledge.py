@@ -158,6 +158,12 @@ class KnowledgeAnswers:
         return Answer(phrased.text, "policy", sources or [facts[0].source], grounding=phrased.grounding)
 
 
+def overlaps(a: str, b: str) -> bool:
+    """One passage says the other: a whole list and one of its items, or the same sentence twice."""
+    a, b = a.rstrip(". "), b.rstrip(". ")
+    return a in b or b in a
+
+
 def answer_passages(ranked: list[Passage], limit: int = MAX_FACTS, margin: float = SCORE_MARGIN
                     ) -> tuple[list[Passage], int]:
     """What a policy answer quotes, in order, and how many of them lead it whatever the phraser picks:
@@ -174,6 +180,6 @@ def answer_passages(ranked: list[Passage], limit: int = MAX_FACTS, margin: float
     for p in ranked[1:]:
         if len(chosen) >= limit:
             break
-        if p.score >= best.score - margin and all(p.text != c.text for c in chosen):
+        if p.score >= best.score - margin and not any(overlaps(p.text, c.text) for c in chosen):
             chosen.append(p)
     return chosen, lead

@@ -94,6 +94,15 @@ def test_answer_passages_take_the_window_then_close_runners_up():
     assert [p.metadata["position"] for p in chosen] == [3, 1] and lead == 1
 
 
+def test_answer_passages_do_not_quote_a_list_and_its_own_item_twice():
+    meta = {"source": "policies/warranty.md", "section": "What Is Not Covered"}
+    whole = Passage("The warranty does not cover: Normal wear and tear; Lost or stolen items.", 2.0, meta)
+    item = Passage("Lost or stolen items.", 1.9, meta)
+    other = Passage("Claims are reviewed within 5 business days.", 1.8, {**meta, "section": "Claims"})
+    chosen, _ = answer_passages([whole, item, other], limit=3, margin=0.5)
+    assert [p.text for p in chosen] == [whole.text, other.text]
+
+
 def test_an_index_without_passages_still_answers_from_the_chunks():
     service, retriever = make()
     ranked = service.policy_passages("how many days do refunds take", "policy_returns")

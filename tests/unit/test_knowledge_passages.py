@@ -69,3 +69,30 @@ def test_passage_documents_are_typed_and_quote_the_passage_alone(demo_store):
         meta = doc.metadata
         assert meta["doc_type"] == PASSAGE and meta["source"].startswith("policies/") and meta["section"]
         assert doc.page_content.endswith(meta["text"]) and meta["text"] in doc.page_content
+
+
+LONG_LIST = """# Warranty
+
+## What Is Not Covered
+
+The warranty does not cover:
+
+- Normal wear and tear, such as worn outsoles, worn trekking pole tips, faded fabric or pilling wool
+- Damage from accidents, misuse, improper care or alterations
+- Damage from pets, fire or extreme heat
+- Gradual loss of battery capacity in rechargeable electronics, which is normal with age
+"""
+
+
+def test_a_long_list_is_read_item_by_item_and_also_whole():
+    texts = [p.text for p in page_passages("Warranty", LONG_LIST)]
+    assert texts[0].startswith("Normal wear and tear") and "does not cover" not in texts[0]
+    whole = texts[-1]  # "what does the warranty not cover?" is answered by the list, not by one item
+    assert whole.startswith("The warranty does not cover: Normal wear and tear")
+    assert whole.endswith("which is normal with age.") and len(texts) == 5
+
+
+def test_a_list_too_long_to_quote_is_only_read_item_by_item():
+    items = "".join(f"- Item number {i} is excluded for a long and detailed reason we explain here\n" for i in range(12))
+    texts = [p.text for p in page_passages("Warranty", f"# Warranty\n\nNot covered:\n\n{items}")]
+    assert len(texts) == 12 and all(t.startswith("Item number") for t in texts)
