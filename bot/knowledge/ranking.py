@@ -64,7 +64,12 @@ WANTS = {
     "duration": re.compile(
         r"\bhow (?:long|many (?:business |working )?(?:days|weeks|hours|months|years)|soon|fast|quickly)\b"
         r"|\b(?:until|by) when\b|\bdeadline\b|\btime limit\b|\bwhen (?:will|do|does|is|are|would|should)\b"
-        r"|\bexpire|\bvalid\b|\bwhat time\b|\bcut-?off\b", re.I),
+        r"|\bexpire|\bvalid\b|\bwhat time\b|\bcut-?off\b"
+        # a time span in the question ("two weeks ago", "after a year", "18 months later") asks whether it is
+        # within the limit: the answer is the limit
+        r"|\b(?:a|an|one|two|three|four|five|six|few|couple of|several|\d+)\s+(?:days?|weeks?|months?|years?)\s+"
+        r"(?:ago|later|old|after)\b|\b(?:after|past|over)\s+(?:a|an|one|two|three|four|five|six|\d+)\s+"
+        r"(?:days?|weeks?|months?|years?)\b", re.I),
     "amount": re.compile(
         r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharges?\b|\bspend\b|\bminimum\b|\bthreshold\b"
         r"|\bfree\b|\bpay for\b|\bwho (?:pays|covers)\b", re.I),
@@ -79,7 +84,7 @@ WANTS = {
 
 HAS = {
     "duration": re.compile(
-        r"\b\d+(?:\s*(?:–|-|to)\s*\d+)?\s*(?:business |working |calendar )?(?:days?|hours?|weeks?|months?|years?)\b"
+        r"\b\d+(?:\s*(?:–|-|to)\s*\d+)?(?:\s*|-)(?:business |working |calendar )?(?:days?|hours?|weeks?|months?|years?)\b"
         r"|\b(?:one|two|three|four|five|six|seven|ten|fourteen|thirty)[- ](?:day|week|month|year)s?\b"
         r"|\binstant(?:ly)?\b|\bimmediately\b|\bsame (?:day|afternoon)\b|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)"
         r"|\bforever\b|\bnever expire|\bdo not expire\b|\bbefore the\b|\bwithin\b|\buntil\b", re.I),

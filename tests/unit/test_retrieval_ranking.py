@@ -25,14 +25,22 @@ def test_bm25_prefers_the_document_with_the_rare_query_term():
     ("Which payment methods do you accept?", "list"),  # which -> a list
     ("Can I return clearance items?", "rule"),  # can I -> a rule
     ("Do you ship internationally?", "yes_no"),  # do you -> a yes or no
+    ("if my tent pole breaks after a year, is it still covered?", "duration"),  # a span asks for the limit
+    ("I bought these boots 40 days ago, can I send them back?", "duration"),
 ])
 def test_the_question_says_which_kind_of_answer_it_wants(question, kind):
     assert kind in wanted_kinds(question)
 
 
+@pytest.mark.parametrize("question", ["Can I return it?", "I have two kids, which size fits?", "a year's warranty?"])
+def test_a_question_without_a_time_span_does_not_ask_for_a_duration(question):
+    assert "duration" not in wanted_kinds(question)
+
+
 @pytest.mark.parametrize("wanted, text, matches", [
     ({"duration"}, "Refunds are processed within 5–10 business days.", True),
     ({"duration"}, "Refunds go to the original payment method.", False),
+    ({"duration"}, "Every product comes with a 2-year limited warranty.", True),  # "2-year" is a duration too
     ({"amount"}, "Express shipping is always $19.95.", True),
     ({"amount"}, "Express shipping is not available to PO boxes.", False),
     ({"list", "rule"}, "We accept: Visa; PayPal; gift cards.", True),  # the most specific kind decides
