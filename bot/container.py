@@ -58,7 +58,7 @@ class Container:
         from bot.adapters.llama_cpp_model import LlamaCppChatModel, runs_safely
 
         model = LlamaCppChatModel(s.llm_model_path, s.llm_n_ctx, s.llm_n_threads, s.llm_n_gpu_layers, s.llm_temperature,
-                                  max_wait_s=s.llm_max_wait_s)
+                                  max_wait_s=s.llm_max_wait_s, nice=s.llm_nice)
         if not runs_safely(model.model_path):
             log.error("LLM disabled: replies are composed from the facts (rebuild llama-cpp-python, see README)")
             return None

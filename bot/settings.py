@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         -1, description="Layers offloaded to the GPU when the llama.cpp build supports it "
         "(-1 = all); ignored by CPU-only builds."
     )
+    llm_nice: int = Field(
+        19, ge=0, le=19, description="CPU priority of the model's work as a nice value (0..19): 19 = the model "
+        "phrases with spare CPU only, shopper turns get the cores first (on 2 cores, under load, a model at normal "
+        "priority took a third of the CPU for 2-5% of the replies); 0 = normal priority. Used by the in-process "
+        "model and by scripts/model_server.sh."
+    )
     rasa_threads: int = Field(
         1, description="CPU threads of each Rasa server's TensorFlow and torch models (TF intra- and inter-op, "
         "OpenMP). 1: a turn's models run one after another on one core, which halved Rasa's CPU per turn on "
@@ -140,6 +146,11 @@ class Settings(BaseSettings):
         return {"SHOPBOT_INTERNAL_TOKEN": self.internal_secret(), "SHOPBOT_TRACKER_DB": self.resolved_tracker_db(),
                 **self.rasa_thread_environment()}
 
+    def launcher_environment(self) -> dict[str, str]:
+        """What the start scripts export (`python -m bot.settings`): Rasa's variables, and the model server's
+        priority (scripts/model_server.sh), validated here."""
+        return {**self.rasa_environment(), "SHOPBOT_LLM_NICE": str(self.llm_nice)}
+
     def rasa_thread_environment(self) -> dict[str, str]:
         """The variables Rasa's TensorFlow models and our MiniLM encoder read for their thread counts."""
         threads = str(max(1, self.rasa_threads))
@@ -186,5 +197,5 @@ def get_settings() -> Settings:
 if __name__ == "__main__":  # `python -m bot.settings`: shell exports for scripts that start Rasa
     import shlex
 
-    for name, value in get_settings().rasa_environment().items():
+    for name, value in get_settings().launcher_environment().items():
         print(f"export {name}={shlex.quote(value)}")

@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+from bot.adapters.low_priority import LowPriorityWorker
 from bot.ports import ModelBusy
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class LlamaCppChatModel:
     slots = 1  # one llama.cpp context: one generation at a time
 
     def __init__(self, model_path: str = "", n_ctx: int = 2048, n_threads: int = 0, n_gpu_layers: int = -1,
-                 temperature: float = 0.1, seed: int = 7, max_wait_s: float = 0):
+                 temperature: float = 0.1, seed: int = 7, max_wait_s: float = 0, nice: int = 0):
         self.model_path = model_path or default_gguf_path()
         self._n_ctx = n_ctx
         self._threads = (n_threads, n_threads) if n_threads > 0 else default_threads()
@@ -63,6 +64,16 @@ class LlamaCppChatModel:
         self._max_wait_s = max_wait_s  # 0 = wait as long as it takes
         self._llama = None
         self._lock = threading.Lock()
+        self._nice = nice  # > 0: generations run on a worker thread at this nice value (spare CPU only)
+        self._worker: LowPriorityWorker | None = None
+
+    def _run(self, work):
+        """Runs a generation (the caller holds the lock) on the low-priority worker, or here when nice is 0."""
+        if self._nice <= 0:
+            return work()
+        if self._worker is None:
+            self._worker = LowPriorityWorker(self._nice, "llm")
+        return self._worker.run(work)
 
     @property
     def threads(self) -> tuple[int, int]:
@@ -103,12 +114,12 @@ class LlamaCppChatModel:
         if not self._lock.acquire(timeout=self._max_wait_s if self._max_wait_s > 0 else -1):
             raise ModelBusy(f"the model stayed busy for {self._max_wait_s} s")
         try:
-            out = llama.create_chat_completion(
+            out = self._run(lambda: llama.create_chat_completion(
                 messages=messages,
                 grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
                 temperature=self._temperature,
                 max_tokens=max_tokens,
-            )
+            ))
         finally:
             self._lock.release()
         return out["choices"][0]["message"]["content"] or ""
@@ -122,7 +133,7 @@ class LlamaCppChatModel:
         llama = self.load()
         if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise ModelBusy("the model stayed busy until the deadline")
-        try:
+        def generate() -> str:
             chunks = llama.create_chat_completion(
                 messages=messages,
                 grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
@@ -137,9 +148,12 @@ class LlamaCppChatModel:
                         raise ModelBusy(f"stopped at the deadline after {len(pieces)} pieces")
             finally:
                 chunks.close()
+            return "".join(pieces)
+
+        try:
+            return self._run(generate)
         finally:
             self._lock.release()
-        return "".join(pieces)
 
     def stream(self, messages: list[dict], max_tokens: int):
         """Yields text pieces as they are generated (for channels that can stream)."""
@@ -157,3 +171,6 @@ class LlamaCppChatModel:
             if self._llama is not None:
                 self._llama.close()
                 self._llama = None
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None

@@ -165,6 +165,17 @@ def test_product_and_policy_answers_come_through_nginx_from_the_chroma_server(cl
     assert not (index / "chroma").exists() and not (index / "records.sqlite").exists()
 
 
+def test_the_model_server_uses_spare_cpu_only(cluster):
+    """Shopper turns get the cores first: the model server runs at nice 19, and since it has a session of its
+    own (Linux's autogroup scheduler ranks nice values only within a session), its session's group does too."""
+    model, rasa = cluster.pid("model"), cluster.pid("rasa1")
+    assert os.getpriority(os.PRIO_PROCESS, model) == 19
+    assert os.getpriority(os.PRIO_PROCESS, rasa) == os.getpriority(os.PRIO_PROCESS, 0) < 19  # as started
+    if Path(f"/proc/{model}/autogroup").exists():
+        assert Path(f"/proc/{model}/autogroup").read_text().split()[-1] == "19"
+        assert Path(f"/proc/{rasa}/autogroup").read_text().split()[-1] == "0"
+
+
 def test_a_killed_rasa_loses_no_message_and_the_other_one_resumes_the_order(cluster):
     shopper = Shopper(cluster)
     try:

@@ -3,6 +3,9 @@ next call; behind llama-cpp-python's own server (started here on a free loopback
 scripts/model_server.sh does), the select mode's grammar is enforced and the reply is grounded."""
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 
 import pytest
@@ -30,6 +33,25 @@ def test_in_process_generation_stops_at_its_deadline_and_the_model_goes_on():
         assert parse_selection(raw, len(FACTS)) is not None
     finally:
         model.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_in_process_generations_run_at_the_low_priority_asked_for():
+    model = LlamaCppChatModel(default_gguf_path(), n_threads=1, nice=19)
+    seen = []
+    try:
+        llama = model.load()
+        generate = llama.create_chat_completion
+
+        def watched(*args, **kwargs):
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            return generate(*args, **kwargs)
+
+        llama.create_chat_completion = watched
+        assert model.complete(MESSAGES, GRAMMAR, 96) and model.complete_by(MESSAGES, GRAMMAR, 96, time.monotonic() + 600)
+    finally:
+        model.close()
+    assert seen == [19, 19] and os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) != 19
 
 
 @pytest.fixture(scope="module")
