@@ -1,6 +1,6 @@
-"""`python -m bench --out DIR [--quick] [--skip-setup] [--skip-train] [--only cluster]`: every benchmark in one
+"""`python -m bench --out DIR [--quick] [--skip-setup] [--skip-train] [--only cluster|serving]`: every benchmark in one
 run, then DIR/bench.md, DIR/bench.json and the plots. Starts (and always stops) a stack of its own on the tau
-store, then the cluster profile (bench/cluster.py). `--only cluster` runs that section alone and renders
+store, then the cluster profile (bench/cluster.py). `--only cluster` (or `serving`) runs that section alone and renders
 DIR/bench.md again with the other sections' numbers kept from DIR/bench.json.
 
 Exits non-zero only on real breakage (a section crashed, the stack did not come up, every turn of a
@@ -239,9 +239,30 @@ class Bench:
         self.results["failures"] += failures_of(section)
         return self.results["failures"][before:]
 
-    def run_only_cluster(self) -> int:
-        """`--only cluster`: this section alone, into the existing DIR/bench.json (or a new one); bench.md is
-        rendered again, the plots are left as they are."""
+    def run_serving_section(self) -> list[str]:
+        """`--only serving`: the model backends side by side, with a container of the tau store of its own."""
+        from bench.llm import policy_prompts
+        from bench.serving import measure
+        from bot.container import Container
+        from bot.knowledge.ingest import ingest
+        from bot.settings import Settings
+
+        settings = Settings(store_dir=self.tau, index_dir=self.work / "serving-index",
+                            database_url=f"sqlite:///{self.work / 'serving.db'}")
+        container = Container(settings)
+        ingest(settings, embeddings=container.embeddings, progress=False)
+        before = len(self.results["failures"])
+        try:
+            self.section("serving", lambda: measure(container, policy_prompts(container), self.plan.serving_calls,
+                                                    self.work / "serving"))
+        finally:
+            if container.llm:
+                container.llm.close()
+        return self.results["failures"][before:]
+
+    def run_only(self, name: str) -> int:
+        """`--only cluster|serving`: that section alone, into the existing DIR/bench.json (or a new one); bench.md
+        is rendered again, the plots are left as they are."""
         from bench.machine import gpu_info
         from bench.report import render_markdown
 
@@ -250,15 +271,15 @@ class Bench:
         self.work.mkdir(parents=True, exist_ok=True)
         if saved.exists():
             self.results = json.loads(saved.read_text())
-            self.results["failures"] = [f for f in self.results.get("failures", []) if not f.startswith("cluster")]
+            self.results["failures"] = [f for f in self.results.get("failures", []) if not f.startswith(name)]
         else:
             self.results["meta"] = self.meta()
             self.results["gpu"] = gpu_info()
-        new_failures = self.run_cluster_section()
+        new_failures = self.run_cluster_section() if name == "cluster" else self.run_serving_section()
         self.results["meta"].setdefault("duration_s", round(time.perf_counter() - self.started, 1))
         saved.write_text(json.dumps(self.results, indent=2, default=str))
         (self.out / "bench.md").write_text(render_markdown(self.results))
-        self.say(f"wrote the cluster section into {self.out / 'bench.md'} and bench.json")
+        self.say(f"wrote the {name} section into {self.out / 'bench.md'} and bench.json")
         if new_failures:
             self.say("FAILED: " + "; ".join(new_failures))
             return 1
@@ -294,8 +315,8 @@ class Bench:
         if not (self.tau / "products.json").exists():
             print(f"bench: tau-bench retail store not found at {self.tau} (set SHOPBOT_TAU_STORE)", file=sys.stderr)
             return 2
-        if self.args.only == "cluster":
-            return self.run_only_cluster()
+        if self.args.only:
+            return self.run_only(self.args.only)
         self.out.mkdir(parents=True, exist_ok=True)
         self.work.mkdir(parents=True, exist_ok=True)
         self.results["meta"] = self.meta()
@@ -332,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few turns of everything (make bench-smoke)")
     parser.add_argument("--skip-setup", action="store_true", help="don't time setup from nothing (full mode)")
     parser.add_argument("--skip-train", action="store_true", help="don't time rasa train (full mode)")
-    parser.add_argument("--only", choices=["cluster"],
+    parser.add_argument("--only", choices=["cluster", "serving"],
                         help="run only this section; the others' numbers are kept from DIR/bench.json")
     args = parser.parse_args(argv)
     # A plain `kill` must still stop the servers the bench started: turn SIGTERM into SystemExit,

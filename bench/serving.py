@@ -23,8 +23,12 @@ TOKEN = "bench-model-server-token"
 PER_SLOT_CTX = 2048
 
 
+# where scripts/build_llama_server.sh puts it
+BUILT = Path(__file__).resolve().parent.parent / "var" / "llama-server" / "bin" / "llama-server"
+
+
 def llama_server_binary() -> str | None:
-    found = os.environ.get("SHOPBOT_LLAMA_SERVER") or shutil.which("llama-server")
+    found = os.environ.get("SHOPBOT_LLAMA_SERVER") or shutil.which("llama-server") or str(BUILT)
     return found if found and Path(found).is_file() and os.access(found, os.X_OK) else None
 
 
@@ -133,5 +137,5 @@ def measure(container, prompts, calls: int, work_dir: Path) -> dict:
         except Exception as error:  # noqa: BLE001 - one configuration failing is a result
             rows.append({"backend": backend, "slots": slots, "error": f"{type(error).__name__}: {error}"[:500]})
     return {"rows": rows, "threads": threads, "llama_server": binary,
-            "note": None if binary else "llama.cpp's llama-server was not found (set SHOPBOT_LLAMA_SERVER): "
-                                        "parallel slots not measured"}
+            "note": None if binary else "llama.cpp's llama-server was not found (scripts/build_llama_server.sh "
+                                        "builds it; or set SHOPBOT_LLAMA_SERVER): parallel slots not measured"}

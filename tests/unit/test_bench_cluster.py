@@ -298,7 +298,7 @@ def test_only_cluster_replaces_that_section_and_keeps_the_others(tmp_path, monke
     section = cluster_section()
     section.pop("command"), section.pop("date"), section.pop("load_average")
     bench = _bench(tmp_path, monkeypatch, section)
-    assert bench.run_only_cluster() == 0
+    assert bench.run_only("cluster") == 0
     written = json.loads((tmp_path / "reports" / "bench.json").read_text())
     assert written["failures"] == ["llm (RuntimeError: no model)"]  # the old cluster failure went with its run
     assert written["turns"] == saved["turns"] and written["meta"] == saved["meta"]
@@ -312,7 +312,7 @@ def test_only_cluster_replaces_that_section_and_keeps_the_others(tmp_path, monke
 def test_only_cluster_fails_on_a_lost_message_or_a_crash(tmp_path, monkeypatch):
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "bench.json").write_text(json.dumps(_results()))
-    assert _bench(tmp_path, monkeypatch, cluster_section(lost=1)).run_only_cluster() == 1
+    assert _bench(tmp_path, monkeypatch, cluster_section(lost=1)).run_only("cluster") == 1
     assert json.loads((tmp_path / "reports" / "bench.json").read_text())["failures"] == [
         "cluster: 1 shopper message(s) not stored"]
 
@@ -321,7 +321,7 @@ def test_only_cluster_fails_on_a_lost_message_or_a_crash(tmp_path, monkeypatch):
 
     bench = _bench(tmp_path, monkeypatch, {})
     monkeypatch.setattr(cluster_module, "run_cluster", crash)
-    assert bench.run_only_cluster() == 1
+    assert bench.run_only("cluster") == 1
     written = json.loads((tmp_path / "reports" / "bench.json").read_text())
     assert written["cluster"] == {"error": "RuntimeError: ports already in use: [5800]"}
     assert "**failed**: RuntimeError: ports already in use" in (tmp_path / "reports" / "bench.md").read_text()
