@@ -299,7 +299,7 @@ def _cluster_locust_section(cluster: dict | None) -> list[str]:
         return lines + ["Not measured in this run."]
     lines += ["Locust as in section 3b, on the cluster of section 3c (two Rasa instances on one thread each, "
               "`SHOPBOT_RASA_THREADS` = 1, and two action servers behind nginx; the model server phrases within the "
-              "2 s turn budget), through nginx's Rasa door, before the kills. Unlike 3b, each shopper has several "
+              "2 s turn budget, at nice 19: with spare CPU only, `SHOPBOT_LLM_NICE`), through nginx's Rasa door, before the kills. Unlike 3b, each shopper has several "
               "conversations one after another (a new sender each), so a level holds its shoppers for a minute or "
               "more and not only while they arrive (all within 5 s), and think times vary from 0.5 to 1.5 times "
               "the mean (Locust's `between`), as people's do. Every turn counts, the arrival burst included; "
@@ -413,8 +413,8 @@ def _cluster_kills_section(cluster: dict | None) -> list[str]:
             for t in slowest) + "."]
         if any(t.get("after") == "unavailable" and t["latency_s"] > 10 for t in slowest):
             lines[-1] += (" A turn that dies with its Rasa instance leaves its conversation's ticket in the Redis "
-                          "lock store, and the conversation's next turn waits until that ticket expires "
-                          "(`TICKET_LOCK_LIFETIME`, 60 s by default).")
+                          "lock store, and the conversation's next turn waits until nobody renews that ticket "
+                          "(`bot/rasa_lock_store.py`: a ticket lives 15 s unless its Rasa instance renews it).")
     if per := kills.get("cpu_per_turn_before_s"):
         spent = ", ".join(f"{name} {_ms(v)} ms" for name, v in sorted(per.items(), key=lambda kv: -(kv[1] or 0))
                           if v is not None)

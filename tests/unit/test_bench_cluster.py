@@ -255,9 +255,9 @@ def test_the_report_shows_the_kills_and_the_ceiling():
             "in a closed loop (p95 2.45 s), against 25 turns/s that either target needs. 50 concurrent shoppers, "
             "closed loop (p95 ≤ 2 s): not reachable, the mean latency cannot go below 6.2 s; 200 shoppers") in text
     assert "Slowest turns: 0.6 s (fact, sent at 90 s in “after actions1 restart”, answered" in text
-    assert "TICKET_LOCK_LIFETIME" not in text  # no slow turn came after one that died with its Rasa
+    assert "nobody renews that ticket" not in text  # no slow turn came after one that died with its Rasa
     results["cluster"]["kills"]["slowest"][0].update(latency_s=58.0, after="unavailable")
-    assert "TICKET_LOCK_LIFETIME" in render_markdown(results)
+    assert "a ticket lives 15 s unless its Rasa instance renews it" in render_markdown(results)
     assert "nginx's error log holds 3 line(s)" in text
     assert "the second instance did not raise the rate (×0.90; 70.0 ms of Rasa CPU per turn with one" in text
     for row in results["cluster"]["ceiling"]["rows"]:
