@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 from bot.adapters.low_priority import LowPriorityWorker
@@ -67,13 +68,14 @@ class LlamaCppChatModel:
         self._nice = nice  # > 0: generations run on a worker thread at this nice value (spare CPU only)
         self._worker: LowPriorityWorker | None = None
 
-    def _run(self, work):
-        """Runs a generation (the caller holds the lock) on the low-priority worker, or here when nice is 0."""
-        if self._nice <= 0:
-            return work()
+    def _low_priority(self) -> LowPriorityWorker:
         if self._worker is None:
             self._worker = LowPriorityWorker(self._nice, "llm")
-        return self._worker.run(work)
+        return self._worker
+
+    def _run(self, work):
+        """Runs a generation (the caller holds the lock) on the low-priority worker, or here when nice is 0."""
+        return work() if self._nice <= 0 else self._low_priority().run(work)
 
     @property
     def threads(self) -> tuple[int, int]:
@@ -127,33 +129,46 @@ class LlamaCppChatModel:
     def complete_by(self, messages: list[dict], grammar: str | None, max_tokens: int, deadline: float) -> str:
         """Generates as a stream and stops at `deadline` (time.monotonic()): closing llama-cpp-python's
         generator ends the generation and leaves the context usable. Only the prompt's evaluation, before
-        the first token, cannot be cut short (a cached prompt prefix keeps it short)."""
+        the first token, cannot be cut short (a cached prompt prefix keeps it short); on the low-priority
+        worker, a busy CPU can stretch it, so the caller stops waiting at the deadline and the worker ends the
+        generation at its first token and frees the model."""
         from llama_cpp import LlamaGrammar
 
         llama = self.load()
         if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise ModelBusy("the model stayed busy until the deadline")
-        def generate() -> str:
-            chunks = llama.create_chat_completion(
-                messages=messages,
-                grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
-                temperature=self._temperature, max_tokens=max_tokens, stream=True,
-            )
-            pieces = []
-            try:
-                for chunk in chunks:
-                    choice = chunk["choices"][0]
-                    pieces.append(choice["delta"].get("content") or "")
-                    if choice.get("finish_reason") is None and time.monotonic() > deadline:
-                        raise ModelBusy(f"stopped at the deadline after {len(pieces)} pieces")
-            finally:
-                chunks.close()
-            return "".join(pieces)
 
+        def generate() -> str:
+            try:
+                chunks = llama.create_chat_completion(
+                    messages=messages,
+                    grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
+                    temperature=self._temperature, max_tokens=max_tokens, stream=True,
+                )
+                pieces = []
+                try:
+                    for chunk in chunks:
+                        choice = chunk["choices"][0]
+                        pieces.append(choice["delta"].get("content") or "")
+                        if choice.get("finish_reason") is None and time.monotonic() > deadline:
+                            raise ModelBusy(f"stopped at the deadline after {len(pieces)} pieces")
+                finally:
+                    chunks.close()
+                return "".join(pieces)
+            finally:
+                self._lock.release()  # by whoever ran the generation: the caller may have stopped waiting
+
+        if self._nice <= 0:
+            return generate()
         try:
-            return self._run(generate)
-        finally:
+            future = self._low_priority().submit(generate)
+        except BaseException:
             self._lock.release()
+            raise
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout as error:
+            raise ModelBusy("no first token by the deadline (the CPU is busy)") from error
 
     def stream(self, messages: list[dict], max_tokens: int):
         """Yields text pieces as they are generated (for channels that can stream)."""

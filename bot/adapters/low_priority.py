@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, TypeVar
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,13 @@ class LowPriorityWorker:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name,
                                         initializer=lower_this_thread, initargs=(nice,))
 
+    def submit(self, work: Callable[[], T]) -> Future:
+        """Queues `work` for the worker thread; its Future holds the result (or exception)."""
+        return self._pool.submit(work)
+
     def run(self, work: Callable[[], T]) -> T:
         """`work()`'s result (or exception), computed on the worker thread; the caller waits."""
-        return self._pool.submit(work).result()
+        return self.submit(work).result()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
