@@ -107,7 +107,7 @@ def _turns_section(turns: dict | None, meta: dict) -> list[str]:
               "kind policy/product_describe/product_product with grounding `llm` or `replaced` (the LLM ran; "
               "`replaced` = its text failed the grounding check and the facts were sent instead).", ""]
     rows = []
-    for turn_type in TURN_TYPES:
+    for turn_type in _measured_types(turns):
         t = turns[turn_type]
         rows.append([TURN_TYPE_TITLES[turn_type], str(t["turns"]), str(t["errors"]),
                      f"{t['on_path']}/{t['turns']} ({_pct(t['on_path'], t['turns'])})",
@@ -124,10 +124,10 @@ def _turns_section(turns: dict | None, meta: dict) -> list[str]:
                      f"(n={fact['without_upsell']['n']})" if fact["without_upsell"]["n"] else "")
                   + ". The catalogue lookup alone is in [section 6](#6-scaling-with-catalogue-size)."]
     lines += ["", "Reply kinds seen (kind:grounding, every answer of every turn):", ""]
-    for turn_type in TURN_TYPES:
+    for turn_type in _measured_types(turns):
         seen = ", ".join(f"`{k}` ×{n}" for k, n in sorted(turns[turn_type]["kind_groundings"].items())) or "none (fixed responses)"
         lines.append(f"- {TURN_TYPE_TITLES[turn_type]}: {seen}")
-    off = [(tt, ex) for tt in TURN_TYPES for ex in turns[tt]["off_path_examples"]]
+    off = [(tt, ex) for tt in _measured_types(turns) for ex in turns[tt]["off_path_examples"]]
     if off:
         lines += ["", "Turns off their path (up to 5 per type):", ""]
         lines += [f"- {tt}: “{ex['message']}” ({ex['latency_s']} s) → {ex['error'] or 'kinds ' + str(ex['kinds'])}: "
@@ -669,16 +669,22 @@ def write_plots(results: dict, out_dir: Path) -> list[str]:
     return written
 
 
+def _measured_types(turns: dict) -> list[str]:
+    """The turn types a run measured (a report written before a type existed lacks it)."""
+    return [t for t in TURN_TYPES if t in turns]
+
+
 def _plot_turns(plt, turns: dict):
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = plt.subplots(figsize=(9, 4.2))
     width = 0.26
+    types = _measured_types(turns)
     for i, (q, colour) in enumerate((("p50_s", "#4c72b0"), ("p95_s", "#dd8452"), ("p99_s", "#c44e52"))):
-        values = [turns[t][q] or 0 for t in TURN_TYPES]
-        bars = ax.bar([x + (i - 1) * width for x in range(len(TURN_TYPES))], values, width, label=q[:3],
+        values = [turns[t][q] or 0 for t in types]
+        bars = ax.bar([x + (i - 1) * width for x in range(len(types))], values, width, label=q[:3],
                       color=colour)
         ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
-    ax.set_xticks(range(len(TURN_TYPES)), [f"{TURN_TYPE_TITLES[t]}\n(n={turns[t]['n']})" for t in TURN_TYPES],
-                  fontsize=8)
+    ax.set_xticks(range(len(types)), [f"{TURN_TYPE_TITLES[t]}\n(n={turns[t]['n']})" for t in types],
+                  fontsize=7)
     ax.set_ylabel("seconds per REST turn")
     ax.set_title("Turn latency by type")
     ax.legend()

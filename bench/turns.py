@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 ROOT = Path(__file__).resolve().parent.parent
-TURN_TYPES = ("intent", "fact", "llm")
+TURN_TYPES = ("intent", "fact", "fact_again", "llm")
 TURN_TYPE_TITLES = {"intent": "intent-only (fixed Rasa response)", "fact": "structured fact (catalogue)",
-                     "llm": "retrieval + LLM"}
+                    "fact_again": "structured fact, second of a conversation (no upsell)",
+                    "llm": "retrieval + LLM"}
+# Types whose timed turn follows an untimed one on the same sender: a second product question gets no upsell,
+# since the first one's suggestion is still open (bot/domain/upsell.py).
+PRIMED = {"fact_again": "fact"}
 INTENT_MESSAGES = ("hello", "hi there", "thanks", "thank you!", "bye", "goodbye")
 # Policy questions only: "can I return an item I bought?" rightly starts the order flow instead.
 POLICY_QUESTIONS = ("what is your return policy?", "how long does a refund take?", "what is your exchange policy?",
@@ -107,6 +111,8 @@ def took_path(turn_type: str, reply: Reply, fixed_texts: frozenset[str]) -> bool
         return bool(reply.texts) and not reply.kinds and all(t.strip() in fixed_texts for t in reply.texts)
     if turn_type == "fact":  # the answer is composed from the catalogue, no LLM
         return reply.kinds[:1] == ["product_fact"] and reply.groundings[:1] == ["composed"]
+    if turn_type == "fact_again":  # the same, and no upsell with it
+        return took_path("fact", reply, fixed_texts) and "upsell" not in reply.kinds
     if turn_type == "llm":
         return bool(reply.kinds) and reply.kinds[0] in LLM_KINDS and reply.groundings[0] in LLM_GROUNDINGS
     raise ValueError(turn_type)
@@ -181,18 +187,23 @@ def llm_questions(products: dict, rng: random.Random, n: int) -> list[str]:
 def turn_messages(products: dict, n: int, seed: int = 7) -> dict[str, list[str]]:
     rng = random.Random(seed)
     return {"intent": [INTENT_MESSAGES[i % len(INTENT_MESSAGES)] for i in range(n)],
-            "fact": fact_questions(products, rng, n), "llm": llm_questions(products, rng, n)}
+            "fact": fact_questions(products, rng, n), "llm": llm_questions(products, rng, n),
+            "fact_again": fact_questions(products, rng, n)}
 
 
 # -- per-type latency ----------------------------------------------------------------------------------
 def run_turn_types(send: Callable[[str, str], list[dict]], messages: dict[str, list[str]],
                    fixed: frozenset[str], technical: frozenset[str]) -> list[TurnResult]:
-    """Round-robin over the types (so drift in a shared CPU hits them alike), a fresh sender per turn."""
+    """Round-robin over the types (so drift in a shared CPU hits them alike), a fresh sender per turn; a
+    PRIMED type's sender first asks an untimed question of the type it follows."""
     results = []
     for i in range(max(len(m) for m in messages.values())):
         for turn_type in TURN_TYPES:
-            if i < len(messages[turn_type]):
+            if i < len(messages.get(turn_type, ())):
                 sender = f"bench-{turn_type}-{uuid.uuid4().hex[:10]}"
+                if turn_type in PRIMED and messages.get(PRIMED[turn_type]):
+                    primers = messages[PRIMED[turn_type]]
+                    timed_turn(send, sender, primers[(i + 1) % len(primers)], PRIMED[turn_type], fixed, technical)
                 results.append(timed_turn(send, sender, messages[turn_type][i], turn_type, fixed, technical))
     return results
 

@@ -15,8 +15,8 @@ from bench.llm import Run, summarise_runs
 from bench.load import LoadTurn, conversation, run_load, summarise_load
 from bench.report import PLOTS, render_markdown, write_plots
 from bench.turns import (
-    Reply, TurnResult, classify_exception, classify_reply, domain_texts, fact_questions, percentile, summarise_turns,
-    took_path,
+    Reply, TurnResult, classify_exception, classify_reply, domain_texts, fact_questions, percentile, run_turn_types,
+    summarise_turns, took_path,
 )
 
 PRODUCTS = {
@@ -100,6 +100,26 @@ def test_fact_questions_name_one_exact_variant():
         "2": {"item_id": "2", "options": {"color": "red"}, "available": True, "price": 6.0},
         "3": {"item_id": "3", "options": {"color": "blue"}, "available": True, "price": 7.0}}}}
     assert all("blue mug" in q for q in fact_questions(twins, random.Random(2), 10))
+
+
+def test_a_second_fact_turn_is_timed_after_an_untimed_first_on_the_same_sender():
+    sent = []
+
+    def send(sender, message):
+        sent.append((sender, message))
+        first = sum(1 for s, _ in sent if s == sender) == 1
+        kinds = ["product_fact", "upsell"] if first else ["product_fact"]
+        return [{"text": "t", "custom": {"shopbot": {"kind": k, "grounding": "composed"}}} for k in kinds]
+
+    messages = {"fact": ["f1", "f2"], "fact_again": ["again1"]}
+    results = run_turn_types(send, messages, frozenset(), frozenset())
+    timed = [(r.turn_type, r.message) for r in results]
+    assert timed == [("fact", "f1"), ("fact_again", "again1"), ("fact", "f2")]
+    again_sender = next(s for s, m in sent if m == "again1")
+    assert [m for s, m in sent if s == again_sender] == ["f2", "again1"]  # primed with an untimed fact question
+    again = next(r for r in results if r.turn_type == "fact_again")
+    assert again.on_path and again.reply.kinds == ["product_fact"]
+    assert not took_path("fact_again", Reply(["x", "y"], ["product_fact", "upsell"], ["composed", "llm"]), frozenset())
 
 
 def test_turn_summary_counts_paths_and_upsells():
