@@ -1,7 +1,9 @@
 """The assistant behind the widget: Rasa's REST channel, one request per shopper message."""
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 
 import httpx
 
@@ -22,16 +24,28 @@ class RasaRestAssistant:
         self.token = token
         # A dead Rasa is known at once (connection refused, or no connect within 2 s); a slow turn may take long.
         self.timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
+        self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> its client
+
+    def _http(self) -> httpx.AsyncClient:
+        """One client per event loop, made once: building an httpx client (its TLS context) costs about 20 ms
+        of CPU, which every shopper message paid before. No kept-alive connections: a connection Rasa closes
+        while idle would fail the next turn sent on it, and a fresh loopback connection costs little."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None or client.is_closed:
+            client = httpx.AsyncClient(timeout=self.timeout, limits=httpx.Limits(max_keepalive_connections=0))
+            self._clients[loop] = client
+        return client
 
     async def annotate(self, text: str) -> dict:
         """NLU only (no dialogue step): what the shopper seems to want, for staff, while a person owns
         the conversation. Empty when Rasa can't say."""
         try:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0)) as client:
-                response = await client.post(self.parse_url, params={"token": self.token}, json={"text": text})
-                response.raise_for_status()
-                intent = response.json().get("intent") or {}
-                return {"intent": intent.get("name"), "confidence": round(float(intent.get("confidence") or 0), 2)}
+            response = await self._http().post(self.parse_url, params={"token": self.token}, json={"text": text},
+                                               timeout=httpx.Timeout(10.0, connect=2.0))
+            response.raise_for_status()
+            intent = response.json().get("intent") or {}
+            return {"intent": intent.get("name"), "confidence": round(float(intent.get("confidence") or 0), 2)}
         except (httpx.HTTPError, ValueError, TypeError):
             log.warning("Rasa could not annotate a message")
             return {}
@@ -40,10 +54,9 @@ class RasaRestAssistant:
         """`client` (the shopper's address) reaches the actions as message metadata."""
         try:
             body = {"sender": sender_id, "message": text, "metadata": {"client": client}}
-            async with httpx.AsyncClient(timeout=self.timeout) as http:
-                response = await http.post(self.url, json=body, headers=bearer(self.token))
-                response.raise_for_status()
-                replies = merge_rest_messages(response.json())
+            response = await self._http().post(self.url, json=body, headers=bearer(self.token))
+            response.raise_for_status()
+            replies = merge_rest_messages(response.json())
         except (httpx.HTTPError, ValueError, TypeError, AttributeError):
             log.exception("Rasa did not answer for %s", sender_id)
             replies = []

@@ -44,3 +44,36 @@ async def test_no_usable_answer_becomes_an_apology(answer):
 async def test_a_dead_rasa_becomes_an_apology():
     replies = await RasaRestAssistant(f"http://127.0.0.1:{free_port()}", "secret").reply("s", "hi")
     assert [r["text"] for r in replies] == [UNAVAILABLE]
+
+
+async def test_one_client_serves_every_message_of_the_app(monkeypatch):
+    """Building an httpx client costs about 20 ms of CPU (its TLS context): once per event loop, not per message."""
+    import httpx
+
+    from bot.adapters import rasa_rest
+
+    built = []
+
+    class CountedClient(httpx.AsyncClient):
+        def __init__(self, *args, **kwargs):
+            built.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(rasa_rest.httpx, "AsyncClient", CountedClient)
+    app, seen = fake_rasa([{"recipient_id": "s", "text": "Hello!"}])
+    with served(app) as url:
+        assistant = RasaRestAssistant(url, "secret")
+        for i in range(3):
+            assert (await assistant.reply(f"s{i}", "hi"))[0]["text"] == "Hello!"
+    assert len(built) == 1 and seen.count("Bearer secret") == 3
+
+
+def test_each_event_loop_gets_a_client_of_its_own():
+    import asyncio
+
+    app, _ = fake_rasa([{"recipient_id": "s", "text": "Hello!"}])
+    with served(app) as url:
+        assistant = RasaRestAssistant(url, "secret")
+        for _ in range(2):  # a client is bound to the loop it was made in
+            replies = asyncio.run(assistant.reply("s", "hi"))
+            assert replies[0]["text"] == "Hello!"
