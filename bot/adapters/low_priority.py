@@ -33,7 +33,6 @@ class LowPriorityWorker:
     """Runs callables one at a time on its own thread, at nice `nice` (0 = normal priority)."""
 
     def __init__(self, nice: int, name: str = "low-priority"):
-        self.nice = nice
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name,
                                         initializer=lower_this_thread, initargs=(nice,))
 

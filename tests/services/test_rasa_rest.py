@@ -68,12 +68,25 @@ async def test_one_client_serves_every_message_of_the_app(monkeypatch):
     assert len(built) == 1 and seen.count("Bearer secret") == 3
 
 
-def test_each_event_loop_gets_a_client_of_its_own():
+def test_each_event_loop_gets_a_client_of_its_own(monkeypatch):
     import asyncio
 
+    import httpx
+
+    from bot.adapters import rasa_rest
+
+    built = []
+
+    class CountedClient(httpx.AsyncClient):
+        def __init__(self, *args, **kwargs):
+            built.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(rasa_rest.httpx, "AsyncClient", CountedClient)
     app, _ = fake_rasa([{"recipient_id": "s", "text": "Hello!"}])
     with served(app) as url:
         assistant = RasaRestAssistant(url, "secret")
         for _ in range(2):  # a client is bound to the loop it was made in
             replies = asyncio.run(assistant.reply("s", "hi"))
             assert replies[0]["text"] == "Hello!"
+    assert len(built) == 2 and built[0] is not built[1]
