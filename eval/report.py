@@ -200,6 +200,22 @@ def policy_answers_lines(parts: list[dict]) -> list[str]:
     return lines + [""]
 
 
+def page_formats_section(rows: list | None) -> list[str]:
+    """Policy answers with the same pages written in other layouts (eval/page_formats.py)."""
+    if not rows:
+        return []
+    lines = ["### Page layouts", "",
+             "The same policy pages rewritten mechanically (same words, other markup) and asked the store's policy "
+             "questions without the LLM: *bold_faq* = headings as bold lines, *q_and_a* = question headings as "
+             "\"Q: ...\" with \"A: \" before the answer and other headings as plain title lines, *wrapped* = "
+             "paragraphs hard-wrapped at 72 columns.", "",
+             "| store | layout | policy facts stated | don't know | confident wrong |", "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['store']} | {r['layout']} | {pct(r['stated'])} of {r.get('policy_answerable', '?')} | "
+                     f"{pct(r.get('dont_know_rate'))} | {pct(r.get('confident_wrong_rate'))} |")
+    return lines + [""]
+
+
 def dialogues_section(part: dict | None) -> list[str]:
     lines = ["## Dialogues", ""]
     if not part:
@@ -381,7 +397,7 @@ def render(parts: dict, out: Path) -> str:
     lines += intents_section(parts.get("intents")) + candidates_section(parts.get("nlu_candidates")) \
         + cross_validation_section(parts.get("cross_validation"))
     if knowledge:
-        lines += retrieval_section(knowledge) + answers_section(knowledge)
+        lines += retrieval_section(knowledge) + answers_section(knowledge) + page_formats_section(parts.get("page_formats"))
     else:
         lines += ["## Retrieval and grounded answers", "", "Not run.", ""]
     lines += dialogues_section(parts.get("dialogues"))

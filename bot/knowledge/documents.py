@@ -6,7 +6,7 @@ from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharac
 
 from bot.adapters.store_dir import PolicyPage, StoreData
 from bot.domain.catalogue import Product, money
-from bot.knowledge.passages import page_passages
+from bot.knowledge.passages import marked_up, page_passages
 
 PASSAGE = "policy_passage"  # doc_type of the answer-sized policy passages (policy answers search these)
 
@@ -46,13 +46,13 @@ def product_documents(store: StoreData) -> list[Document]:
 
 def policy_documents(pages: list[PolicyPage], chunk_size: int = 800, chunk_overlap: int = 80) -> list[Document]:
     by_header = MarkdownHeaderTextSplitter(
-        headers_to_split_on=[("#", "h1"), ("##", "h2"), ("###", "h3")], strip_headers=False
+        headers_to_split_on=[("#" * n, f"h{n}") for n in range(1, 7)], strip_headers=False
     )
     by_size = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
     docs = []
     for page in pages:
-        for piece in by_size.split_documents(by_header.split_text(page.text)):
-            headers = [piece.metadata.get(h) for h in ("h1", "h2", "h3") if piece.metadata.get(h)]
+        for piece in by_size.split_documents(by_header.split_text(marked_up(page.text))):  # FAQ titles too
+            headers = [piece.metadata.get(f"h{n}") for n in range(1, 7) if piece.metadata.get(f"h{n}")]
             section = headers[-1] if len(headers) > 1 else (headers[0] if headers else page.title)
             docs.append(
                 Document(

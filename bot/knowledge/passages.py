@@ -5,6 +5,11 @@ A passage is what a policy answer quotes: one sentence of a paragraph, one row o
 ("We accept: Visa; PayPal; gift cards."), or one sentence of a long list item. Each keeps the headings
 above it (`context`), which retrieval reads with the text: "Return Window" is what a shopper asking
 for the "return window" means, even when the sentence says "within 30 days of the delivery date".
+
+Pages written as FAQs without Markdown headings read the same way: a line that is only a question
+("Can I return an opened item?", "**Do you ship abroad?**", "Q: ..."), only bold ("**Return window**") or a
+short title on its own ("Return window", above a paragraph) is a heading, and "A:" before an answer is
+dropped. A question is never a passage: quoted back to a shopper it answers nothing.
 """
 from __future__ import annotations
 
@@ -21,6 +26,15 @@ _SHORT_LIST_CHARS = 320  # a list this short reads as one answer ("which cards?"
 _WHOLE_ITEM_CHARS = 300  # a list item up to this long stays whole ("Original payment method: ... It is ...")
 _WHOLE_LIST_CHARS = 700  # a longer list is also one passage up to this long: "what does the warranty not cover?"
 _MIN_WORDS = 4  # "Never." or "Sorry about that!" alone answers nothing: joined to the next sentence
+# Headings written without "#": a question line, a bold line, or "Q: ..." (FAQ pages), and a short title
+# on a line of its own above text. The answer's "A:" is not part of it.
+_MARKED_QUESTION = re.compile(r"^\s*(?:(?:\*\*|__)?(?:Q|Question)\s*[:.]\s*(?:\*\*|__)?|\*\*|__)(.{3,200}?\?)(?:\*\*|__)?\s*$")
+_QUESTION_LINE = re.compile(r"^\s*([A-Z0-9\"“'].{2,200}\?)\s*$")
+_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)([^*_]{2,100}?)[:\s]*(?:\*\*|__)\s*:?\s*$")
+_TITLE_LINE = re.compile(r"^\s*([A-Z][^.!?:;,|#*]{1,60})$")
+_TITLE_WORDS = 8
+_NOT_LAST = frozenset("and or but the a an to of in on at for with by from we our your you is are be that this it".split())
+_ANSWER_MARK = re.compile(r"^\s*(?:\*\*|__)?(?:A|Answer)\s*[:.](?:\*\*|__)?\s*")
 
 
 @dataclass(frozen=True)
@@ -119,7 +133,10 @@ def page_passages(title: str, text: str) -> list[PolicyPassage]:
             return
         ctx, section = context()
         pieces: list[tuple[str, str, str]] = []  # (text, raw Markdown, extra context)
-        lines = [line for line in block if line.strip()]
+        # a paragraph ends at a blank line even without a full stop ("**Free shipping over $50**")
+        lines = [line + "." if not after.strip() and not (_BULLET.match(line) or line.lstrip().startswith("|"))
+                 and plain(line)[-1:] not in tuple(".!?:;,") else line
+                 for line, after in zip(block, block[1:] + [""]) if line.strip()]
         block.clear()
         i = 0
         while i < len(lines):
@@ -158,7 +175,7 @@ def page_passages(title: str, text: str) -> list[PolicyPassage]:
         out.extend(PolicyPassage(t, f"{ctx} › {extra}" if extra else ctx, section, raw)
                    for t, raw, extra in pieces if t.strip(" .:"))
 
-    for line in text.splitlines():
+    for line in marked_up(text).splitlines():
         heading = _HEADING.match(line)
         if heading:
             flush()
@@ -169,3 +186,49 @@ def page_passages(title: str, text: str) -> list[PolicyPassage]:
         block.append(line)
     flush()
     return out
+
+
+def marked_up(text: str) -> str:
+    """The page with its unmarked headings written as Markdown ones, one level below the last "#" heading
+    (so the next unmarked heading replaces it), and without "A:" before answers. Chunking and passages
+    both read this, so a FAQ page has the same sections for both."""
+    lines = text.splitlines()
+    out: list[str] = []
+    last_level = 0
+    for i, line in enumerate(lines):
+        heading = _HEADING.match(line)
+        if heading:
+            last_level = len(heading.group(1))
+            out.append(line)
+            continue
+        name = unmarked_heading(line, lines[i - 1] if i else "", lines[i + 1:i + 2])
+        out.append(f"{'#' * min(last_level + 1, 6)} {name}" if name else _ANSWER_MARK.sub("", line))
+    return "\n".join(out)
+
+
+def unmarked_heading(line: str, before: str, after: list[str]) -> str | None:
+    """The heading a line is when written without "#": a question alone on its line, a bold line, or a
+    short title on a line of its own (after a blank line, before text). None for anything else."""
+    if _BULLET.match(line) or line.lstrip().startswith("|"):
+        return None
+    marked = _MARKED_QUESTION.match(line)  # "Q: ..." or "**...?**", even "My pot broke. What now?"
+    if marked:
+        return marked.group(1).strip()
+    question = _QUESTION_LINE.match(line)  # a plain line that asks, after a blank line ("My pot broke. What now?")
+    if question and not before.strip() and len(split_sentences(plain(question.group(1)))) <= 3:
+        return question.group(1)
+    if re.search(r"\d", line):  # "**Free shipping over $50**" states a fact: it stays a passage
+        return None
+    bold = _BOLD_LINE.match(line)
+    if bold and not bold.group(1).rstrip().endswith((".", "!")):
+        return bold.group(1)
+    title = _TITLE_LINE.match(line)
+    words = title.group(1).split() if title else []
+    # text right below it, or a blank line after a title in Title Case or too short to state anything;
+    # never the first line of a hard-wrapped paragraph
+    below = after[0].strip() if after else ""
+    titled = all(w[0].isupper() for w in words if len(w) > 3)
+    if (title and not before.strip() and len(words) <= _TITLE_WORDS and (below or after and (titled or len(words) < _MIN_WORDS))
+            and words[-1].lower() not in _NOT_LAST):
+        return title.group(1)
+    return None

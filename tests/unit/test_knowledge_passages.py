@@ -96,3 +96,71 @@ def test_a_list_too_long_to_quote_is_only_read_item_by_item():
     items = "".join(f"- Item number {i} is excluded for a long and detailed reason we explain here\n" for i in range(12))
     texts = [p.text for p in page_passages("Warranty", f"# Warranty\n\nNot covered:\n\n{items}")]
     assert len(texts) == 12 and all(t.startswith("Item number") for t in texts)
+
+
+FAQ_PAGE = """# Help
+
+**Can I return an opened item?**
+Yes, within 14 days, as long as it is unused.
+
+**Return window**
+
+You have 30 days from delivery to send things back.
+
+Q: Do you ship to Canada?
+A: No, we only ship within the United States.
+
+## Payment
+
+Gift cards
+Gift cards never expire and can be used on anything.
+
+**All clearance sales are final.**
+
+**Free shipping over $50**
+
+We pack every order by hand and
+ship it from Ohio.
+"""
+
+
+def test_faq_questions_and_unmarked_titles_are_headings_not_passages():
+    passages = by_text(page_passages("Help", FAQ_PAGE))
+    assert not [t for t in passages if t.rstrip().endswith("?")]  # a question quoted back answers nothing
+    assert passages["Yes, within 14 days, as long as it is unused."].context == "Help › Can I return an opened item?"
+    assert passages["You have 30 days from delivery to send things back."].section == "Return window"
+    canada = passages["No, we only ship within the United States."]  # the "A:" mark is dropped
+    assert canada.indexed_text() == "Help › Do you ship to Canada?: No, we only ship within the United States."
+
+
+def test_a_markdown_heading_replaces_an_unmarked_one_and_unmarked_ones_replace_each_other():
+    passages = by_text(page_passages("Help", FAQ_PAGE))
+    assert passages["Gift cards never expire and can be used on anything."].context == "Help › Payment › Gift cards"
+    assert passages["You have 30 days from delivery to send things back."].context == "Help › Return window"
+
+
+def test_bold_facts_and_wrapped_paragraph_lines_stay_passages():
+    passages = by_text(page_passages("Help", FAQ_PAGE))
+    assert "All clearance sales are final." in passages  # a bold sentence is a rule, not a heading
+    assert "Free shipping over $50." in passages  # a line with a number states a fact
+    assert "We pack every order by hand and ship it from Ohio." in passages  # its first line ends mid-sentence
+
+
+def test_a_short_title_above_a_blank_line_is_a_heading_a_longer_line_a_passage():
+    page = "# Help\n\nReturn window\n\nYou have 30 days to send things back.\n\nFree shipping on all orders\n\nWe pack by hand."
+    passages = by_text(page_passages("Help", page))
+    assert passages["You have 30 days to send things back."].section == "Return window"
+    assert "Free shipping on all orders." in passages
+
+
+def test_a_title_case_line_above_a_blank_line_is_a_heading():
+    page = "# Help\n\nWhich Orders Can Be Cancelled\n\nOnly orders that have not shipped yet."
+    assert page_passages("Help", page)[0].section == "Which Orders Can Be Cancelled"
+
+
+def test_a_plain_line_that_asks_after_a_blank_line_is_a_heading_a_question_inside_a_paragraph_is_not():
+    page = ("# Help\n\nMy teapot arrived cracked. What now?\n\nSend us a photo within 7 days.\n\n"
+            "We answer every email within a day.\nGot a question?\nWrite to us any time, we love tea talk.")
+    passages = by_text(page_passages("Help", page))
+    assert passages["Send us a photo within 7 days."].section == "My teapot arrived cracked. What now?"
+    assert not any(p.section == "Got a question?" for p in passages.values())
