@@ -73,6 +73,7 @@ eval: train  # everything below -> reports/eval.md + plots (about 25 min); parts
 	@$(RASA_PY) eval/nlu_candidates.py --bitext $(BITEXT) --diet-model var/eval/diet/diet.tar.gz --out reports
 	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) --heldout knowledge/leaf_and_kettle --out reports
 	@$(PY) -m eval.page_formats --store knowledge/leaf_and_kettle --store $(STORE) --out reports
+	@$(PY) -m eval.typos --store $(STORE) --store $(TAU_STORE) --store knowledge/leaf_and_kettle --out reports
 	@$(RASA) test core --stories tests/test_stories.yml --model models --out var/eval/stories >/dev/null
 	@$(MAKE) --no-print-directory conformance
 	@$(PY) -m eval.dialogues --story-results var/eval/stories --conformance reports/parts/conformance.json --out reports
@@ -84,6 +85,7 @@ eval-smoke: train  # the same on samples, into var/eval-smoke (run by make test;
 	@$(RASA_PY) eval/intents.py --bitext $(BITEXT) --model models --out var/eval-smoke --limit 200
 	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) --out var/eval-smoke --limit 4
 	@$(PY) -m eval.page_formats --store knowledge/leaf_and_kettle --out var/eval-smoke --work-dir var/eval-smoke/page-formats
+	@$(PY) -m eval.typos --store knowledge/leaf_and_kettle --out var/eval-smoke --variants 1
 	@$(PY) -m eval.dialogues --story-results var/results/stories --conformance var/results/conformance.json \
 	  --out var/eval-smoke
 	@$(PY) -m eval.sentiment --bitext $(BITEXT) --out var/eval-smoke --no-download --limit 300

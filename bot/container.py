@@ -97,8 +97,11 @@ class Container:
     def knowledge(self):
         from bot.services.knowledge import KnowledgeAnswers
 
+        from bot.adapters.english_words import english_words
+        from bot.knowledge.spelling import Speller
+
         return KnowledgeAnswers(self.retriever, self.phraser, self.products, self.settings.relevance_threshold,
-                                self.settings.retrieval_k)
+                                self.settings.retrieval_k, speller=Speller(english_words()))
 
     @cached_property
     def support(self):

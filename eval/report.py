@@ -216,6 +216,28 @@ def page_formats_section(rows: list | None) -> list[str]:
     return lines + [""]
 
 
+def typos_section(part: dict | None) -> list[str]:
+    """Policy questions with a typo, mended and as typed (eval/typos.py)."""
+    if not part:
+        return []
+    lines = ["### Typos", "",
+             "Each answerable policy question with a typo in one of its longer words (two letters swapped, one "
+             "dropped or doubled; fixed seed), answered without the LLM with the typo mended against the shop's "
+             "words and as typed. *Untouched questions changed*: clean questions whose words mending changed.", "",
+             "| store | questions with a typo | stated, clean | stated, typo as typed | stated, typo mended | "
+             "untouched questions changed |", "|---|---|---|---|---|---|"]
+    for r in part["stores"]:
+        s = r["stated"]
+        lines.append(f"| {r['store']} | {r['with_typos']} | {pct(s['clean'])} | {pct(s['typos_as_typed'])} | "
+                     f"{pct(s['typos_mended'])} | {len(r['clean_changed'])} of {r['questions']} |")
+    h = part.get("heldout_intents") or {}
+    if h:
+        shown = "; ".join(f"\"{a}\" -> \"{b}\"" for a, b in h["changed"][:5])
+        lines.append(f"\nFrozen held-out intent paraphrases mended against the demo store's words: {len(h['changed'])} of "
+                     f"{h['utterances']} changed{': ' + shown if shown else ''}.")
+    return lines + [""]
+
+
 def dialogues_section(part: dict | None) -> list[str]:
     lines = ["## Dialogues", ""]
     if not part:
@@ -397,7 +419,8 @@ def render(parts: dict, out: Path) -> str:
     lines += intents_section(parts.get("intents")) + candidates_section(parts.get("nlu_candidates")) \
         + cross_validation_section(parts.get("cross_validation"))
     if knowledge:
-        lines += retrieval_section(knowledge) + answers_section(knowledge) + page_formats_section(parts.get("page_formats"))
+        lines += retrieval_section(knowledge) + answers_section(knowledge) + page_formats_section(parts.get("page_formats")) \
+            + typos_section(parts.get("typos"))
     else:
         lines += ["## Retrieval and grounded answers", "", "Not run.", ""]
     lines += dialogues_section(parts.get("dialogues"))

@@ -9,7 +9,8 @@ import numpy as np
 from bot.domain.facts import Answer, Fact, Source, split_sentences
 from bot.domain.replies import dont_know
 from bot.knowledge.passages import page_passages
-from bot.knowledge.ranking import rank, section_scores
+from bot.knowledge.ranking import SYNONYMS, rank, section_scores
+from bot.knowledge.spelling import Speller, vocabulary
 from bot.ports import Passage, Retriever
 from bot.services.phrasing import Phraser
 from bot.services.products import ProductAnswers
@@ -23,6 +24,8 @@ SCORE_MARGIN = 0.4  # ...that score within this of the best one (the best comes 
 # question, so the bot says it does not know. Calibrated on the tuning stores (demo + tau-bench): the
 # highest value that still states the fact for >= 90% of their answerable questions.
 ANSWER_SCORE = 1.6
+
+SHOP_WORDS = [w for w in SYNONYMS if " " not in w]  # "shipping", "refund"... even where a shop's pages lack them
 
 TOPICS = {
     "policy_shipping": "shipping and delivery",
@@ -71,8 +74,9 @@ def passage_source(passage: Passage) -> Source:
 
 class KnowledgeAnswers:
     def __init__(self, retriever: Retriever, phraser: Phraser, products: ProductAnswers, threshold: float, k: int = 4,
-                 max_facts: int = 3):
+                 max_facts: int = 3, speller: Speller | None = None):
         self.retriever = retriever
+        self.speller = speller  # mends typos in policy questions (None: questions as typed)
         self.phraser = phraser
         self.products = products
         self.threshold = threshold
@@ -105,9 +109,12 @@ class KnowledgeAnswers:
     def policy_passages(self, question: str, intent: str | None = None) -> list[Passage]:
         """Policy passages best first (dense similarity fused with key terms and the answer kind wanted);
         each Passage's text is the passage alone, its score the fused score, metadata["dense"] the cosine."""
-        query = f"{TOPICS[intent]}: {question}" if intent in TOPICS else question
-        chunks = self.retriever.search(query, k=max(SECTIONS, self.k), doc_type="policy")
-        hits = self.retriever.search(query, k=CANDIDATES, doc_type=PASSAGE)
+        chunks, hits = self._search(question, intent)
+        if hits and self.speller:  # typos mended against the words of the shop's passages and shop talk
+            mended = self.speller.mend_typos(question, vocabulary([*(h.text for h in hits), *SHOP_WORDS]))
+            if mended != question:
+                question = mended
+                chunks, hits = self._search(question, intent)
         if not hits:  # an index built before passages existed: cut the best chunks into passages
             hits = [Passage(p.indexed_text(), chunk.score,
                             {"section": p.section, **chunk.metadata, "text": p.text})
@@ -125,6 +132,12 @@ class KnowledgeAnswers:
         return [Passage(texts[r.index], round(r.score, 4),
                         {**hits[r.index].metadata, "dense": r.dense, "lexical": r.lexical, "kind": r.kind})
                 for r in ranked]
+
+    def _search(self, question: str, intent: str | None) -> tuple[list[Passage], list[Passage]]:
+        """The policy chunks (for section similarity) and every policy passage, for the question."""
+        query = f"{TOPICS[intent]}: {question}" if intent in TOPICS else question
+        chunks = self.retriever.search(query, k=max(SECTIONS, self.k), doc_type="policy")
+        return chunks, self.retriever.search(query, k=CANDIDATES, doc_type=PASSAGE)
 
     def _similarities(self, question: str, groups: list[list[str]]) -> list[list[float] | None]:
         """Cosine of the question to each text of each group; texts are embedded once and remembered."""

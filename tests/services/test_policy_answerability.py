@@ -51,3 +51,19 @@ def test_without_an_embedder_only_the_dense_threshold_decides(monkeypatch):
     service = make(embedder=None)
     monkeypatch.setattr(knowledge, "ANSWER_SCORE", 99.0)  # fused scores lack similarities: not comparable
     assert service.policy("do gift cards expire", "policy_payment").kind == "policy"
+
+
+def test_a_typo_is_mended_against_the_shops_words_before_ranking():
+    from bot.knowledge.spelling import Speller
+
+    service = make()
+    service.speller = Speller({"do": 900, "expire": 50})
+    answer = service.policy("do gfit crads expire", "policy_payment")
+    assert answer.kind == "policy" and "never expire" in answer.text
+    assert service.retriever.queries[-1] == "payment methods: do gift cards expire"  # searched again, mended
+
+
+def test_without_a_speller_the_question_is_searched_as_typed():
+    service = make()
+    service.policy("do gfit crads expire", "policy_payment")
+    assert all("gfit" in q for q in service.retriever.queries)
