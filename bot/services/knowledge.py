@@ -3,6 +3,7 @@ dense + lexical + answer-kind score, answer selection, an answerability check, t
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -77,6 +78,7 @@ class KnowledgeAnswers:
                  max_facts: int = 3, speller: Speller | None = None):
         self.retriever = retriever
         self.speller = speller  # mends typos in policy questions (None: questions as typed)
+        self._shop_words: Counter[str] | None = None  # words of the policy passages, for the speller
         self.phraser = phraser
         self.products = products
         self.threshold = threshold
@@ -93,6 +95,8 @@ class KnowledgeAnswers:
     def fallback(self, question: str, current_product_id: str | None = None) -> Answer:
         """Anything the NLU was unsure about: answer from the store's knowledge or admit not knowing."""
         hits = self.retriever.search(question, k=self.k)
+        if (not hits or hits[0].score < self.threshold) and (mended := self._mended(question)) != question:
+            hits = self.retriever.search(mended, k=self.k)  # a typo may hide it; products keep their words
         if not hits or hits[0].score < self.threshold:
             return dont_know()
         best = hits[0]
@@ -111,7 +115,8 @@ class KnowledgeAnswers:
         each Passage's text is the passage alone, its score the fused score, metadata["dense"] the cosine."""
         chunks, hits = self._search(question, intent)
         if hits and self.speller:  # typos mended against the words of the shop's passages and shop talk
-            mended = self.speller.mend_typos(question, vocabulary([*(h.text for h in hits), *SHOP_WORDS]))
+            self._shop_words = vocabulary([*(h.text for h in hits), *SHOP_WORDS])
+            mended = self.speller.mend_typos(question, self._shop_words)
             if mended != question:
                 question = mended
                 chunks, hits = self._search(question, intent)
@@ -132,6 +137,16 @@ class KnowledgeAnswers:
         return [Passage(texts[r.index], round(r.score, 4),
                         {**hits[r.index].metadata, "dense": r.dense, "lexical": r.lexical, "kind": r.kind})
                 for r in ranked]
+
+    def _mended(self, question: str) -> str:
+        """The question with its typos mended against the shop's words (the policy passages' words, read
+        once here and again by every policy answer, so a re-ingested store is picked up)."""
+        if not self.speller:
+            return question
+        if self._shop_words is None:
+            passages = self.retriever.search("store policies", k=CANDIDATES, doc_type=PASSAGE)
+            self._shop_words = vocabulary([*(p.text for p in passages), *SHOP_WORDS])
+        return self.speller.mend_typos(question, self._shop_words)
 
     def _search(self, question: str, intent: str | None) -> tuple[list[Passage], list[Passage]]:
         """The policy chunks (for section similarity) and every policy passage, for the question."""

@@ -67,3 +67,14 @@ def test_without_a_speller_the_question_is_searched_as_typed():
     service = make()
     service.policy("do gfit crads expire", "policy_payment")
     assert all("gfit" in q for q in service.retriever.queries)
+
+
+def test_the_nlu_fallback_mends_typos_before_it_searches():
+    from bot.knowledge.spelling import Speller
+
+    service = make()
+    service.threshold = 0.5  # as typed, the best match (0.27) is too weak to answer
+    assert service.fallback("do gfit crads expire").kind == "unknown"
+    service.speller = Speller({"do": 900, "expire": 50})
+    answer = service.fallback("do gfit crads expire")
+    assert answer.kind == "policy" and "never expire" in answer.text
