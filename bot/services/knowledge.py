@@ -10,7 +10,7 @@ import numpy as np
 from bot.domain.facts import Answer, Fact, Source, split_sentences
 from bot.domain.replies import dont_know
 from bot.knowledge.passages import page_passages
-from bot.knowledge.ranking import SYNONYMS, rank, section_scores
+from bot.knowledge.ranking import STOPWORDS, SYNONYMS, rank, section_scores
 from bot.knowledge.spelling import Speller, vocabulary
 from bot.ports import Passage, Retriever
 from bot.services.phrasing import Phraser
@@ -26,7 +26,10 @@ SCORE_MARGIN = 0.4  # ...that score within this of the best one (the best comes 
 # highest value that still states the fact for >= 90% of their answerable questions.
 ANSWER_SCORE = 1.6
 
-SHOP_WORDS = [w for w in SYNONYMS if " " not in w]  # "shipping", "refund"... even where a shop's pages lack them
+# Words a policy question is made of even where a shop's pages lack them: shop talk ("shipping", "refund")
+# and the words that say what kind of answer is wanted ("how long", "how much", "when")
+SHOP_WORDS = [w for w in SYNONYMS if " " not in w] + [w for w in STOPWORDS if len(w) >= 4] + \
+    "long much many soon fast quickly days weeks months years hours money free".split()
 
 TOPICS = {
     "policy_shipping": "shipping and delivery",

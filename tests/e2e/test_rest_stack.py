@@ -43,6 +43,12 @@ def test_policy_question_is_answered_from_the_wiki_with_its_section(stack):
     assert "Source: Retail agent policy" in replies[0]["text"]
 
 
+def test_a_policy_question_with_typos_is_answered_from_the_right_passage(stack):
+    replies = say("how lnog until I get my mony back after I cancell an order?", sender="policy-typos")
+    assert "5 to 7 business days" in texts(replies)
+    assert any(s["kind"] == "policy" and s["id"] == "wiki.md" for s in sources(replies))
+
+
 @pytest.mark.parametrize("message", ["", "   ", "x" * 20_000, "\x00\x01\x02\xfe\xff", "😀🎉🔥",
                                      "¿Cuánto cuesta la camiseta azul?", "How much is the helicopter 3000?"])
 def test_bad_input_gets_a_polite_reply(stack, message):
