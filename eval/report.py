@@ -220,16 +220,19 @@ def typos_section(part: dict | None) -> list[str]:
     """Policy questions with a typo, mended and as typed (eval/typos.py)."""
     if not part:
         return []
-    lines = ["### Typos", "",
+    lines = ["### Typos and small talk", "",
              "Each answerable policy question with a typo in one of its longer words (two letters swapped, one "
              "dropped or doubled; fixed seed), answered without the LLM with the typo mended against the shop's "
-             "words and as typed. *Untouched questions changed*: clean questions whose words mending changed.", "",
-             "| store | questions with a typo | stated, clean | stated, typo as typed | stated, typo mended | "
-             "untouched questions changed |", "|---|---|---|---|---|---|"]
+             "words and as typed; and with a greeting in front and thanks behind (\"Hi, quick question: ... "
+             "Thanks!\"), with the small talk trimmed and as sent. *Untouched questions changed*: clean questions "
+             "whose words mending changed.", "",
+             "| store | questions with a typo | stated, clean | typo as typed | typo mended | small talk as sent | "
+             "small talk trimmed | untouched questions changed |", "|---|---|---|---|---|---|---|---|"]
     for r in part["stores"]:
         s = r["stated"]
         lines.append(f"| {r['store']} | {r['with_typos']} | {pct(s['clean'])} | {pct(s['typos_as_typed'])} | "
-                     f"{pct(s['typos_mended'])} | {len(r['clean_changed'])} of {r['questions']} |")
+                     f"{pct(s['typos_mended'])} | {pct(s.get('small_talk_as_sent'))} | "
+                     f"{pct(s.get('small_talk_trimmed'))} | {len(r['clean_changed'])} of {r['questions']} |")
     h = part.get("heldout_intents") or {}
     if h:
         shown = "; ".join(f"\"{a}\" -> \"{b}\"" for a, b in h["changed"][:5])

@@ -1,11 +1,13 @@
-"""Policy answers to questions with a typo (action-server venv).
+"""Policy answers to questions with a typo, or with small talk around them (action-server venv).
 
     python -m eval.typos --store knowledge/demo_store --store ../shared/datasets/tau_retail \
         --store knowledge/leaf_and_kettle --out reports
 
 Each answerable policy question gets typos of the kinds people make (two neighbouring letters swapped, a
 letter dropped, one doubled) in one of its longer words, from a fixed seed, and is answered without the
-LLM twice: with the typo mended against the shop's words (bot/knowledge/spelling.py) and as typed.
+LLM twice: with the typo mended against the shop's words (bot/knowledge/spelling.py) and as typed. Each
+also gets a greeting in front and thanks behind ("Hi, quick question: ... Thanks!"), answered with the
+small talk trimmed (bot/knowledge/small_talk.py) and as sent.
 Mending must not touch words that are no typos: the share of untouched questions it changes is reported
 too, on the policy questions and the frozen held-out intent paraphrases (eval/heldout/intents.yml).
 Writes <out>/parts/typos.json for eval/report.py.
@@ -42,6 +44,15 @@ def with_typo(text: str, rng: random.Random) -> str:
     return re.sub(rf"\b{word}\b", typo, text, count=1)
 
 
+GREETINGS = ["Hi there! ", "Hello, quick question: ", "hey ", "Good afternoon, ", "Sorry to trouble you, but ",
+             "Hi, I've got a question. ", "hello! could you tell me "]
+THANKS = ["", " Thanks!", " thank you", " Cheers.", " thanks in advance :)", " Please let me know.", " ty"]
+
+
+def with_small_talk(text: str, rng: random.Random) -> str:
+    return rng.choice(GREETINGS) + text + rng.choice(THANKS)
+
+
 def evaluate_store(store_dir: Path, index_dir: Path, variants: int, seed: int) -> dict:
     from bot.adapters.store_dir import load_store
     from bot.knowledge.ingest import ingest
@@ -57,12 +68,16 @@ def evaluate_store(store_dir: Path, index_dir: Path, variants: int, seed: int) -
     rng = random.Random(seed)
     typed = [replace(q, text=t) for q in questions for t in {with_typo(q.text, rng) for _ in range(variants)}
              if t != q.text]
+    chatty = [replace(q, text=with_small_talk(q.text, rng)) for q in questions]
     container = EvalContainer(settings)
-    speller = container.knowledge.speller
+    knowledge = container.knowledge
+    speller = knowledge.speller
     stated = {"clean": share([answer(container, q).correct() for q in questions]),
-              "typos_mended": share([answer(container, q).correct() for q in typed])}
-    container.knowledge.speller = None
+              "typos_mended": share([answer(container, q).correct() for q in typed]),
+              "small_talk_trimmed": share([answer(container, q).correct() for q in chatty])}
+    knowledge.speller, knowledge.trim_small_talk = None, False
     stated["typos_as_typed"] = share([answer(container, q).correct() for q in typed])
+    stated["small_talk_as_sent"] = share([answer(container, q).correct() for q in chatty])
     hits = container.retriever.search("policy", k=400, doc_type="policy_passage")
     words = vocabulary([*(h.text for h in hits), *SHOP_WORDS])
     changed = [q.text for q in questions if speller.mend_typos(q.text, words) != q.text]

@@ -11,6 +11,7 @@ from bot.domain.facts import Answer, Fact, Source, split_sentences
 from bot.domain.replies import dont_know
 from bot.knowledge.passages import page_passages
 from bot.knowledge.ranking import STOPWORDS, SYNONYMS, rank, section_scores
+from bot.knowledge.small_talk import core_question
 from bot.knowledge.spelling import Speller, vocabulary
 from bot.ports import Passage, Retriever
 from bot.services.phrasing import Phraser
@@ -82,6 +83,7 @@ class KnowledgeAnswers:
         self.retriever = retriever
         self.speller = speller  # mends typos in policy questions (None: questions as typed)
         self._shop_words: Counter[str] | None = None  # words of the policy passages, for the speller
+        self.trim_small_talk = True  # rank the question inside "Hi! ... Thanks!" (False: the message as sent)
         self.phraser = phraser
         self.products = products
         self.threshold = threshold
@@ -97,8 +99,9 @@ class KnowledgeAnswers:
 
     def fallback(self, question: str, current_product_id: str | None = None) -> Answer:
         """Anything the NLU was unsure about: answer from the store's knowledge or admit not knowing."""
-        hits = self.retriever.search(question, k=self.k)
-        if (not hits or hits[0].score < self.threshold) and (mended := self._mended(question)) != question:
+        asked = core_question(question) if self.trim_small_talk else question
+        hits = self.retriever.search(asked, k=self.k)
+        if (not hits or hits[0].score < self.threshold) and (mended := self._mended(asked)) != asked:
             hits = self.retriever.search(mended, k=self.k)  # a typo may hide it; products keep their words
         if not hits or hits[0].score < self.threshold:
             return dont_know()
@@ -116,6 +119,7 @@ class KnowledgeAnswers:
     def policy_passages(self, question: str, intent: str | None = None) -> list[Passage]:
         """Policy passages best first (dense similarity fused with key terms and the answer kind wanted);
         each Passage's text is the passage alone, its score the fused score, metadata["dense"] the cosine."""
+        question = core_question(question) if self.trim_small_talk else question
         chunks, hits = self._search(question, intent)
         if hits and self.speller:  # typos mended against the words of the shop's passages and shop talk
             self._shop_words = vocabulary([*(h.text for h in hits), *SHOP_WORDS])

@@ -78,3 +78,12 @@ def test_the_nlu_fallback_mends_typos_before_it_searches():
     service.speller = Speller({"do": 900, "expire": 50})
     answer = service.fallback("do gfit crads expire")
     assert answer.kind == "policy" and "never expire" in answer.text
+
+
+def test_small_talk_around_the_question_is_not_ranked():
+    service = make()
+    service.policy("Hi there, quick question: do gift cards expire? Thanks so much!", "policy_payment")
+    assert service.retriever.queries[-1] == "payment methods: do gift cards expire?"
+    service.trim_small_talk = False
+    service.policy("Hi there, quick question: do gift cards expire? Thanks so much!", "policy_payment")
+    assert "Hi there" in service.retriever.queries[-1]
