@@ -4,7 +4,7 @@
     users.json           customers (optional for product questions)
     orders.json          orders (optional; used for "often bought together")
     descriptions.json    optional: {product_id: {description, specs, category, complements}}
-    policies/*.md        policy pages; a store without that folder uses wiki.md (tau-bench)
+    policies/*.md, *.txt policy pages; a store without that folder uses wiki.md (tau-bench)
 """
 from __future__ import annotations
 
@@ -49,8 +49,8 @@ def _read_json(path: Path, required: bool) -> dict:
 
 def policy_files(root: Path) -> list[Path]:
     folder = root / "policies"
-    if folder.is_dir():
-        return sorted(folder.glob("*.md"))
+    if folder.is_dir():  # Markdown, or plain text (its headings are found as a FAQ page's are)
+        return sorted([*folder.glob("*.md"), *folder.glob("*.txt")])
     return [root / "wiki.md"] if (root / "wiki.md").exists() else []
 
 
@@ -70,6 +70,6 @@ def load_store(root: Path) -> StoreData:
     )
     pages = []
     for path in policy_files(root):
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8", errors="replace")  # a page saved in another encoding still loads
         pages.append(PolicyPage(str(path.relative_to(root)), _title(path, text), text))
     return StoreData(root, catalogue, pages, _read_json(root / "users.json", False), orders)

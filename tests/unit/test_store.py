@@ -46,3 +46,13 @@ def test_lookup_tables_come_from_the_store(tmp_path):
     tables = lookup_tables(load_store(tmp_path).catalogue)
     assert "kayak paddle" in tables["product"] and tables["color"] == ["teal"]
     assert tables["option"] == ["carbon"]  # "M" is too short for a regex lookup
+
+
+def test_plain_text_pages_and_pages_in_another_encoding_load(tmp_path):
+    (tmp_path / "products.json").write_text("{}")
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "returns.txt").write_text("Return window\nYou have 30 days to send things back.\n")
+    (tmp_path / "policies" / "shipping.md").write_bytes("# Shipping\n\nWe ship to Montr\xe9al too.\n".encode("latin-1"))
+    store = load_store(tmp_path)
+    assert [p.file for p in store.policies] == ["policies/returns.txt", "policies/shipping.md"]
+    assert store.policies[0].title == "Returns" and "Montr" in store.policies[1].text
