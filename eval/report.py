@@ -399,6 +399,17 @@ def headline(parts: dict) -> list[str]:
             rows.append(f"| Answers, {store_label(part)}, {mode} mode ({s['n']}) | {accuracy}; replies with unsupported "
                         f"claims {pct(s['with_check']['unsupported_rate'])} with the check, "
                         f"{pct(s['without_check']['unsupported_rate'])} without{honesty} |")
+    if layouts := parts.get("page_formats"):
+        stores = sorted({r["store"] for r in layouts})
+        cells = "; ".join(
+            f"{store} {pct(next(r['stated'] for r in layouts if r['store'] == store and r['layout'] == 'markdown'))} "
+            f"as written, at worst {pct(min(r['stated'] or 0 for r in layouts if r['store'] == store))} rewritten"
+            for store in stores)
+        rows.append(f"| Policy pages rewritten as FAQs, title lines, wrapped text | policy facts stated: {cells} |")
+    if typos := parts.get("typos"):
+        cells = "; ".join(f"{r['store']} {pct(r['stated']['typos_as_typed'])} as typed, "
+                          f"{pct(r['stated']['typos_mended'])} mended" for r in typos["stores"])
+        rows.append(f"| Policy questions with a typo | policy facts stated: {cells} |")
     if d := parts.get("dialogues"):
         if d["stories"].get("available"):
             rows.append(f"| Rasa test stories | {d['stories']['passed']} of {d['stories']['stories']} pass |")
@@ -422,10 +433,10 @@ def render(parts: dict, out: Path) -> str:
     lines += intents_section(parts.get("intents")) + candidates_section(parts.get("nlu_candidates")) \
         + cross_validation_section(parts.get("cross_validation"))
     if knowledge:
-        lines += retrieval_section(knowledge) + answers_section(knowledge) + page_formats_section(parts.get("page_formats")) \
-            + typos_section(parts.get("typos"))
+        lines += retrieval_section(knowledge) + answers_section(knowledge)
     else:
         lines += ["## Retrieval and grounded answers", "", "Not run.", ""]
+    lines += page_formats_section(parts.get("page_formats")) + typos_section(parts.get("typos"))
     lines += dialogues_section(parts.get("dialogues"))
     lines += sentiment_section(parts.get("sentiment"))
     lines += topics_section(parts.get("topics"))

@@ -108,3 +108,17 @@ def test_the_report_shows_the_heldout_store_and_the_policy_honesty_table(demo_st
     text = render({"knowledge": [part]}, tmp_path)
     assert "| leaf_and_kettle (held-out) | chunks all | 1 | 100.0%" in text
     assert "| leaf_and_kettle (held-out) | select | 100.0% of 1 | 0.0% | 0.0% | n/a of 0 | 0.0% |" in text
+
+
+def test_the_report_shows_page_layouts_and_typos(tmp_path):
+    layouts = [{"store": "tea", "layout": layout, "stated": stated, "policy_answerable": 66, "dont_know_rate": 0.0,
+                "confident_wrong_rate": 0.04} for layout, stated in (("markdown", 0.97), ("bold_faq", 0.80))]
+    typos = {"stores": [{"store": "tea", "questions": 66, "with_typos": 118, "clean_changed": ["x"],
+                         "stated": {"clean": 0.97, "typos_as_typed": 0.83, "typos_mended": 0.966,
+                                    "small_talk_as_sent": 0.94, "small_talk_trimmed": 0.97}}],
+             "heldout_intents": {"utterances": 975, "changed": [["helo", "help"]]}}
+    text = render({"page_formats": layouts, "typos": typos, "knowledge": []}, tmp_path)
+    assert "tea 97.0% as written, at worst 80.0% rewritten" in text
+    assert "| tea | bold_faq | 80.0% of 66 |" in text
+    assert "| tea | 118 | 97.0% | 83.0% | 96.6% | 94.0% | 97.0% | 1 of 66 |" in text
+    assert '1 of 975 changed: "helo" -> "help"' in text
