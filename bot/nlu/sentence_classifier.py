@@ -2,11 +2,16 @@
 
 Registered in config.yml as `bot.nlu.sentence_classifier.SentenceIntentClassifier`, after DIET (which
 then only extracts entities). Measured against DIET in eval/nlu_candidates.py and reports/eval.md.
+
+A typo is mended before classifying (bot/knowledge/spelling.py): against the words of the training
+examples and the store's lookup tables (product names, option values), real English words left alone.
+Only the classifier reads the mended text: entities, slots and order details come from the message as sent.
 """
 from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -19,6 +24,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.knowledge.spelling import Speller, vocabulary
 from bot.nlu import intent_model
 from bot.nlu.encoder import encode, encode_messages
 
@@ -41,6 +47,8 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._model = model
+        self._words: Counter[str] = Counter()  # the training data's words, typos are mended to
+        self._speller: Speller | None = None
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -61,6 +69,9 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         texts = [text for text, _ in examples]
         self._model = intent_model.fit(texts, [intent for _, intent in examples], encode(texts), self._model_config())
+        lookups = [element for table in training_data.lookup_tables for element in table.get("elements", [])
+                   if isinstance(element, str)]
+        self._words = vocabulary(texts + lookups)
         self.persist()
         return self._resource
 
@@ -74,7 +85,8 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
             if model.idf is not None:
                 arrays["idf"] = model.idf
             np.savez(directory / "model.npz", **arrays)
-            (directory / "model.json").write_text(json.dumps({"labels": model.labels, "vocabulary": model.vocabulary}))
+            (directory / "model.json").write_text(json.dumps({"labels": model.labels, "vocabulary": model.vocabulary,
+                                                              "words": self._words}))
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -89,15 +101,26 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
                     examples=arrays["examples"], example_labels=arrays["example_labels"],
                     config=component._model_config(), vocabulary=meta["vocabulary"],
                     idf=arrays["idf"] if "idf" in arrays.files else None)
+                component._words = Counter(meta.get("words", {}))
         except ValueError:  # nothing persisted: an untrained component classifies nothing
             log.debug("SentenceIntentClassifier: no trained model in %s", resource.name)
         return component
+
+    def _mended(self, text: str) -> str:
+        if not self._words:
+            return text
+        if self._speller is None:
+            from bot.adapters.english_words import english_words
+
+            self._speller = Speller(english_words())
+        return self._speller.mend_typos(text, self._words)
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             return messages
         texts = [message.get(TEXT) or "" for message in messages]
-        rankings = self._model.rank(encode_messages(texts), texts)
+        read = [self._mended(text) for text in texts]
+        rankings = self._model.rank(encode_messages(read), read)
         for message, text, ranking in zip(messages, texts, rankings):
             if not text.strip():  # nothing to classify: the fallback classifier takes it
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
