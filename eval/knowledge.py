@@ -11,7 +11,6 @@ same way and reported apart: nothing was tuned on it. Writes <out>/parts/knowled
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import random
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from bot.adapters.store_dir import load_store
 from bot.settings import Settings
+from eval.parts import write_part
 from eval.answers import EvalContainer, answer, summarise
 from eval.questions import Question, build_question_set
 from eval.retrieval import evaluate
@@ -103,10 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"eval: retrieval and answers on {store_dir} ({', '.join(modes)})", flush=True)
         results.append(evaluate_store(store_dir, args.index_dir, modes, args.limit, args.describe_wordings,
                                       set(args.routes.split(",")), held_out))
-    parts = args.out / "parts"
-    parts.mkdir(parents=True, exist_ok=True)
-    (parts / "knowledge.json").write_text(json.dumps(results, indent=2))
-    print(f"eval: wrote {parts / 'knowledge.json'}")
+    print(f"eval: wrote {write_part(args.out, 'knowledge', results)}")
 
 
 if __name__ == "__main__":

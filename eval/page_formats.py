@@ -11,7 +11,6 @@ their own, and asked the store's policy questions without the LLM (the ranked fa
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 import shutil
@@ -19,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 from bot.settings import Settings
+from eval.parts import write_part
 
 _HEADING = re.compile(r"^(#{2,6})\s+(.*?)\s*#*\s*$")
 _PLAIN_LINE = re.compile(r"^(?![#|>\s]|[-*+]\s|\d+\.\s)\S")
@@ -111,10 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         for layout in LAYOUTS:
             print(f"eval: policy answers on {store_dir} written as {layout}", flush=True)
             results.append({"store": store_dir.resolve().name, **evaluate_layout(store_dir, args.work_dir, layout)})
-    parts = args.out / "parts"
-    parts.mkdir(parents=True, exist_ok=True)
-    (parts / "page_formats.json").write_text(json.dumps(results, indent=2))
-    print(f"eval: wrote {parts / 'page_formats.json'}")
+    print(f"eval: wrote {write_part(args.out, 'page_formats', results)}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import random
 from collections import Counter
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from bot.domain.topics import DISTANCE, cluster_labels
+from eval.parts import write_part
 
 CANDIDATES = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 # The held-out intents that are topics a shopper asks about (what an unanswered question is about); the order
@@ -83,11 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     if bitext and bitext.exists():
         b_texts, b_truth = bitext_questions(bitext, args.per_intent)
         result["bitext"] = scores(b_truth, cluster_labels(embed(b_texts), DISTANCE))
-    parts = args.out / "parts"
-    parts.mkdir(parents=True, exist_ok=True)
-    (parts / "topics.json").write_text(json.dumps(result, indent=2))
+    part = write_part(args.out, "topics", result)
     (args.out / "topics.md").write_text(render(result))
-    print(f"eval: wrote {parts / 'topics.json'} and {args.out / 'topics.md'}")
+    print(f"eval: wrote {part} and {args.out / 'topics.md'}")
 
 
 def render(result: dict) -> str:

@@ -15,7 +15,6 @@ Writes <out>/parts/typos.json for eval/report.py.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import random
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from bot.settings import Settings
+from eval.parts import write_part
 
 HELDOUT_INTENTS = Path(__file__).resolve().parent / "heldout" / "intents.yml"
 _STOP = frozenset("about after again before being could does doing either every other their there these "
@@ -115,10 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     heldout = heldout_changes(Speller(english_words()), results[0].pop("shop_words"))
     for r in results:
         r.pop("shop_words", None)
-    parts = args.out / "parts"
-    parts.mkdir(parents=True, exist_ok=True)
-    (parts / "typos.json").write_text(json.dumps({"stores": results, "heldout_intents": heldout}, indent=2))
-    print(f"eval: wrote {parts / 'typos.json'}")
+    print(f"eval: wrote {write_part(args.out, 'typos', {'stores': results, 'heldout_intents': heldout})}")
 
 
 if __name__ == "__main__":
