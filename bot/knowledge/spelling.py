@@ -73,11 +73,12 @@ class Speller:
 
     def _english(self, word: str) -> list[tuple[str, float]]:
         """Common words that could be one edit from `word`: the same first letter, a length one apart."""
-        if self._by_start is None:  # built on first use
-            self._by_start = defaultdict(list)
+        if self._by_start is None:  # built on first use, then published whole (answers run on threads)
+            by_start: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)
             for known, count in self.known.items():
                 if len(known) >= _MIN_ENGLISH - 1 and count >= _COMMON:
-                    self._by_start[known[0], len(known)].append((known, -count))
+                    by_start[known[0], len(known)].append((known, -count))
+            self._by_start = by_start
         return [c for n in (len(word) - 1, len(word), len(word) + 1) for c in self._by_start.get((word[0], n), [])]
 
     def is_known(self, low: str) -> bool:
