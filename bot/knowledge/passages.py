@@ -19,8 +19,15 @@ from dataclasses import dataclass
 from bot.domain.facts import split_sentences
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+(.*)")
-_LEANS_BACK = re.compile(r"^(?:It|They|This|These|That|Those|Such)\b")
+# A list item: "- ", "* ", "1. ", "2) ", and the lettered or roman items of terms and conditions: "(a) ", "b) ", "(iv) "
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|\(\d+\)|\(?[a-z]\)|\(?(?:i{1,3}|iv|vi{0,3}|ix|x)\))\s+(.*)")
+# A clause number in front of a paragraph ("4.1 You may return..."): where it sits, not what it says
+_CLAUSE_NUMBER = re.compile(r"^(\s*)(?:(?i:clause|section|article)\s+)?\d+(?:\.\d+)+\.?\s+(?=[A-Z(\"“'])")
+# A numbered section title: "4. Returns and Refunds", "Section 4 - Delivery", "2.1 Refunds", "IV. Warranty"
+_NUMBERED_TITLE = re.compile(r"^\s*(?:(?i:section|clause|article|part)\s+)?(\d+(?:\.\d+)*|[IVX]+)[.):]?\s+(?:[-–—:]\s+)?"
+                             r"([A-Z][^.!?:;,|#*]{1,60}?)\s*$")
+_LEANS_BACK = re.compile(r"^(?:It|They|This|These|That|Those|Such)\b"
+                         r"|^Here(?:'s|’s| is| are) (?:what|how)\b")  # "...your old flat. Here's what we can do."
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _SHORT_LIST_CHARS = 320  # a list this short reads as one answer ("which cards?"); longer: item by item
 _WHOLE_ITEM_CHARS = 300  # a list item up to this long stays whole ("Original payment method: ... It is ...")
@@ -68,7 +75,7 @@ def _sentences(text: str) -> list[str]:
         if out and _LEANS_BACK.match(s):  # "It is processed within 5 days" needs the sentence before it
             out[-1] = f"{out[-1]} {_sentence(s)}"
             continue
-        if len(s.split()) < _MIN_WORDS:
+        if len(s.split()) < _MIN_WORDS or s.endswith("?"):  # "Rather have a bigger pot?" asks; the next one answers
             carry = s
             continue
         carry = ""
@@ -134,6 +141,7 @@ def page_passages(title: str, text: str) -> list[PolicyPassage]:
         ctx, section = context()
         pieces: list[tuple[str, str, str]] = []  # (text, raw Markdown, extra context)
         # a paragraph ends at a blank line even without a full stop ("**Free shipping over $50**")
+        block[:] = [_CLAUSE_NUMBER.sub(r"\1", line) for line in block]
         lines = [line + "." if not after.strip() and not (_BULLET.match(line) or line.lstrip().startswith("|"))
                  and plain(line)[-1:] not in tuple(".!?:;,") else line
                  for line, after in zip(block, block[1:] + [""]) if line.strip()]
@@ -168,7 +176,10 @@ def page_passages(title: str, text: str) -> list[PolicyPassage]:
                     j += 1
                 paragraph = " ".join(line.strip() for line in lines[i:j])
                 if paragraph.rstrip().endswith(":") and j < len(lines) and _BULLET.match(lines[j]):
-                    pieces.append((plain(paragraph), paragraph, ""))  # the lead-in of the list that follows
+                    # the last sentence leads into the list that follows; the ones before it stand alone
+                    *before, lead = split_sentences(paragraph) or [paragraph]
+                    pieces += [(s, s, "") for s in _sentences(" ".join(before))]
+                    pieces.append((plain(lead), lead, ""))
                 else:
                     pieces += [(s, s, "") for s in _sentences(paragraph)]
                 i = j
@@ -201,6 +212,11 @@ def marked_up(text: str) -> str:
             last_level = len(heading.group(1))
             out.append(line)
             continue
+        numbered = numbered_title(line, lines[:i], lines[i + 1:])
+        if numbered:
+            name, depth = numbered
+            out.append(f"{'#' * min(last_level + depth, 6)} {name}")
+            continue
         name = unmarked_heading(line, lines[i - 1] if i else "", lines[i + 1:i + 2])
         out.append(f"{'#' * min(last_level + 1, 6)} {name}" if name else _ANSWER_MARK.sub("", line))
     return "\n".join(out)
@@ -232,3 +248,26 @@ def unmarked_heading(line: str, before: str, after: list[str]) -> str | None:
             and words[-1].lower() not in _NOT_LAST):
         return title.group(1)
     return None
+
+
+def numbered_title(line: str, earlier: list[str], later: list[str]) -> tuple[str, int] | None:
+    """(title, depth) of a numbered section title of terms and conditions ("4. Returns and Refunds" above
+    "4.1 You may return..."; "Section 2 - Delivery"): a short title after a blank line, not an item of a
+    numbered list (the lines with text around it are not the numbers before and after: "1. Visa", "2. PayPal")."""
+    match = _NUMBERED_TITLE.match(line)
+    if not match or (earlier and earlier[-1].strip()):
+        return None
+    number, title = match.groups()
+    words = title.split()
+    if len(words) > _TITLE_WORDS or words[-1].lower() in _NOT_LAST:
+        return None
+    if not (all(w[0].isupper() for w in words if len(w) > 3) or len(words) < _MIN_WORDS):
+        return None
+    if number.isdigit():
+        before = next((r for r in reversed(earlier) if r.strip()), "")
+        after = next((r for r in later if r.strip()), "")
+        for neighbour, step in ((before, -1), (after, 1)):
+            item = re.match(r"^\s*(\d+)[.)]\s", neighbour)
+            if item and int(item.group(1)) == int(number) + step:
+                return None
+    return title.strip(), number.count(".") + 1

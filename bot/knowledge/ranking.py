@@ -16,6 +16,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.knowledge.places import country_pattern
+
 # Weights of the fused score; each similarity is a MiniLM cosine. Chosen on the tuning stores (demo +
 # tau-bench policy questions, top-passage accuracy over all of a store's passages).
 W_SECTION = 0.75  # the passage's whole section (its chunk): a sentence is read with its neighbours
@@ -55,6 +57,13 @@ SYNONYMS = {
     "chat": "chat", "conversation": "chat", "transcript": "chat",
     "modify": "change", "change": "change", "update": "change", "edit": "change",
     "card": "card", "credit": "card", "debit": "card",
+    "amex": "amex", "american express": "amex", "mastercard": "mastercard", "master card": "mastercard",
+    "instalment": "instalment", "installment": "instalment", "instalments": "instalment", "installments": "instalment",
+    "afterpay": "instalment", "klarna": "instalment", "affirm": "instalment", "pay later": "instalment",
+    "pay-later": "instalment", "spread the cost": "instalment", "split the cost": "instalment",
+    "monthly payments": "instalment", "finance": "instalment", "financing": "instalment",
+    "damaged": "damage", "damage": "damage", "broken": "damage", "smashed": "damage", "cracked": "damage",
+    "shattered": "damage", "crushed": "damage", "dented": "damage", "in bits": "damage", "in pieces": "damage",
 }
 _PHRASES = sorted((k for k in SYNONYMS if " " in k), key=len, reverse=True)
 _SEND_BACK = re.compile(r"\b(?:send|sending|sent|ship|shipping|post|mail)(?: (?:it|them|this|that|stuff|something|things"
@@ -64,7 +73,7 @@ WANTS = {
     "duration": re.compile(
         r"\bhow (?:long|many (?:business |working )?(?:days|weeks|hours|months|years)|soon|fast|quickly)\b"
         r"|\b(?:until|by) when\b|\bdeadline\b|\btime limit\b|\bwhen (?:will|do|does|is|are|would|should)\b"
-        r"|\bexpire|\bvalid\b|\bwhat time\b|\bcut-?off\b"
+        r"|\bexpire|\bvalid\b|\bwhat time\b|\bcut-?off\b|\bhow late\b|\btoo late\b|\b(?:in|still) time\b|\blatest\b"
         # a time span in the question ("two weeks ago", "after a year", "18 months later") asks whether it is
         # within the limit: the answer is the limit
         r"|\b(?:a|an|one|two|three|four|five|six|few|couple of|several|\d+)\s+(?:days?|weeks?|months?|years?)\s+"
@@ -72,7 +81,7 @@ WANTS = {
         r"(?:days?|weeks?|months?|years?)\b", re.I),
     "amount": re.compile(
         r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharges?\b|\bspend\b|\bminimum\b|\bthreshold\b"
-        r"|\bfree\b|\bpay for\b|\bwho (?:pays|covers)\b", re.I),
+        r"|\bfree\b|\bpay for\b|\bwho (?:pays|covers)\b|\b(?:have|need) to pay\b|\bpay to\b", re.I),
     "list": re.compile(
         r"\b(?:which|what) (?:kinds?|types?|sorts?|payment|cards?|methods?|options?|reasons?|items?|things"
         r"|countries|products?)\b|\bwhat (?:can|do) (?:i|you)\b|\bwhich\b", re.I),
@@ -98,10 +107,11 @@ HAS = {
 }
 
 
-# A sentence about the page or section itself, not about the shop's rules.
+# A sentence about the page or section itself, not about the shop's rules; or an introduction that points
+# to what follows ("Life happens... Here's what we can do.").
 META = re.compile(r"^\W*(?:this|the following|on this)\s+(?:page|section|policy|document|article|guide)\b[^.]*?"
-                  r"\b(?:explains?|describes?|covers?|sets? out|outlines?|tells? you|lists?|summari[sz]es?|find)\b",
-                  re.I)
+                  r"\b(?:explains?|describes?|covers?|sets? out|outlines?|tells? you|lists?|summari[sz]es?|find)\b"
+                  r"|\bhere(?:'s|’s| is| are) (?:what|how)\b[^.!?]*[.!:]?\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -122,8 +132,10 @@ def _stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """Key terms: lower case, shop synonyms folded, stop words dropped, light stemming."""
+    """Key terms: lower case, shop synonyms folded (a country's name is "international"), stop words
+    dropped, light stemming."""
     low = _SEND_BACK.sub(" return ", text.lower().replace("’", "'"))
+    low = country_pattern().sub(" international ", low)
     for phrase in _PHRASES:
         low = low.replace(phrase, f" {SYNONYMS[phrase]} ")
     out = []

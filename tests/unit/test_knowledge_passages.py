@@ -164,3 +164,58 @@ def test_a_plain_line_that_asks_after_a_blank_line_is_a_heading_a_question_insid
     passages = by_text(page_passages("Help", page))
     assert passages["Send us a photo within 7 days."].section == "My teapot arrived cracked. What now?"
     assert not any(p.section == "Got a question?" for p in passages.values())
+
+
+TERMS = """# Terms of Sale: Returns
+
+4. Returns and Refunds
+
+4.1 Subject to clause 4.3, you may return any Goods within 30 days of Delivery.
+
+4.2 Where Goods have been opened, the Company may deduct a restocking fee of 15%. The following Goods may not be returned:
+
+(a) earbuds, once the hygiene seal has been broken, because they cannot be resold to another customer;
+
+(b) software and activation codes, once the packaging has been opened or the code has been revealed; and
+
+(c) gift cards.
+
+5. Delivery
+
+5.1 We deliver to the fifty United States only.
+"""
+
+
+def test_numbered_clause_titles_are_sections_and_clause_numbers_are_not_text():
+    passages = by_text(page_passages("returns", TERMS))
+    window = passages["Subject to clause 4.3, you may return any Goods within 30 days of Delivery."]
+    assert window.section == "Returns and Refunds"
+    assert passages["We deliver to the fifty United States only."].section == "Delivery"
+    assert not any(p.text.startswith(("4.", "5.", "Returns and Refunds")) for p in passages.values())
+
+
+def test_lettered_items_are_a_list_whose_lead_in_is_the_last_sentence_before_it():
+    passages = by_text(page_passages("returns", TERMS))
+    assert "Where Goods have been opened, the Company may deduct a restocking fee of 15%." in passages
+    item = next(p for t, p in passages.items() if t.startswith("software and activation codes"))
+    assert item.context.endswith("The following Goods may not be returned")
+    assert not any(t.startswith("(b)") for t in passages)
+
+
+def test_a_numbered_list_is_not_read_as_titles():
+    page = "# Paying\n\nWe take:\n\n1. Visa\n\n2. PayPal\n\n3. Gift Cards\n"
+    passages = page_passages("paying", page)
+    assert [p.section for p in passages] == ["Paying"]
+    assert passages[0].text == "We take: Visa; PayPal; Gift Cards."
+
+
+def test_a_question_inside_a_paragraph_is_answered_by_the_sentence_after_it():
+    page = "# Pots\n\nRather have a bigger pot? Start a return and tell us which one you'd like instead."
+    assert [p.text for p in page_passages("Pots", page)] == [
+        "Rather have a bigger pot? Start a return and tell us which one you'd like instead."]
+
+
+def test_an_introduction_that_points_below_stays_one_passage():
+    page = "# Changes\n\nLife happens, and sometimes you pick the wrong pot. Here's what we can do.\n\nWrite before 8 am."
+    texts = [p.text for p in page_passages("Changes", page)]
+    assert texts[0] == "Life happens, and sometimes you pick the wrong pot. Here's what we can do."

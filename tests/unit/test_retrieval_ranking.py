@@ -110,3 +110,32 @@ def test_a_sentence_about_the_page_itself_gives_way_to_a_rule():
              "To pay with a gift card, its balance must cover the whole order."]
     assert rank(question, texts, [0.70, 0.62], first=[True, False], w_meta=0)[0].index == 0
     assert rank(question, texts, [0.70, 0.62], first=[True, False])[0].index == 1
+
+
+@pytest.mark.parametrize("question, text", [
+    ("can you send tea to the uk", "We only deliver within the United States."),  # countries are "international"
+    ("i'm in canada, do you post here?", "We don't ship abroad."),
+    ("is there afterpay so i can spread the cost", "Pay in 4 instalments with no interest."),
+    ("can i use my amex", "We accept Visa, Mastercard and American Express."),
+    ("my mug came in bits", "Tell us within 48 hours if anything arrives damaged."),
+])
+def test_everyday_words_meet_the_words_of_the_page(question, text):
+    assert set(terms(question)) & set(terms(text)) - {"ship"}
+
+
+def test_a_country_inside_another_word_or_an_everyday_word_is_not_a_country():
+    assert "international" not in terms("a woman bought fine china and a turkey roaster")
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How late can I cancel my order?", "duration"),
+    ("ordered last night, am i still in time to change it", "duration"),
+    ("do i need to pay to mail back a cable", "amount"),
+])
+def test_time_limits_and_costs_asked_in_everyday_words(question, kind):
+    assert kind in wanted_kinds(question)
+
+
+def test_an_introduction_that_points_below_is_not_a_rule():
+    assert META.search("Life happens, and you pick the wrong pot. Here's what we can do.")
+    assert not META.search("Here's the short version: refunds take 5 days to arrive.")
