@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 STORE ?= knowledge/demo_store
 TAU_STORE ?= ../shared/datasets/tau_retail
+# Stores the answerability scorer is fitted on besides the two above (eval/answerability.py), and stores written by
+# outside testers and frozen before any tuning, reported apart as held-out (make eval).
+FIT_STORES ?= knowledge/volt_and_wire knowledge/sprout_house
+HELDOUT_STORES ?= knowledge/leaf_and_kettle knowledge/paws_pantry knowledge/oak_and_hearth
 export SHOPBOT_STORE_DIR := $(abspath $(STORE))
 export RASA_TELEMETRY_ENABLED := false
 export RASA_CACHE_DIRECTORY := $(CURDIR)/var/rasa-cache
@@ -71,7 +75,9 @@ eval: train  # everything below -> reports/eval.md + plots (about 25 min); parts
 	@$(RASA_PY) eval/cross_validation.py --folds 3 --out reports
 	@$(RASA) train nlu --config eval/diet_config.yml --nlu data/nlu --out var/eval/diet --fixed-model-name diet --quiet
 	@$(RASA_PY) eval/nlu_candidates.py --bitext $(BITEXT) --diet-model var/eval/diet/diet.tar.gz --out reports
-	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) --heldout knowledge/leaf_and_kettle --out reports
+	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) $(FIT_STORES:%=--store %) \
+	  $(HELDOUT_STORES:%=--heldout %) --out reports
+	@$(PY) -m eval.answerability --store $(STORE) --store $(TAU_STORE) $(FIT_STORES:%=--store %) --out reports
 	@$(PY) -m eval.page_formats --store knowledge/leaf_and_kettle --store $(STORE) --out reports
 	@$(PY) -m eval.typos --store $(STORE) --store $(TAU_STORE) --store knowledge/leaf_and_kettle --out reports
 	@$(RASA) test core --stories tests/test_stories.yml --model models --out var/eval/stories >/dev/null
@@ -84,6 +90,7 @@ eval: train  # everything below -> reports/eval.md + plots (about 25 min); parts
 eval-smoke: train  # the same on samples, into var/eval-smoke (run by make test; numbers not asserted)
 	@$(RASA_PY) eval/intents.py --bitext $(BITEXT) --model models --out var/eval-smoke --limit 200
 	@$(PY) -m eval.knowledge --store $(STORE) --store $(TAU_STORE) --out var/eval-smoke --limit 4
+	@$(PY) -m eval.answerability --store $(STORE) --store $(TAU_STORE) --out var/eval-smoke
 	@$(PY) -m eval.page_formats --store knowledge/leaf_and_kettle --out var/eval-smoke --work-dir var/eval-smoke/page-formats
 	@$(PY) -m eval.typos --store knowledge/leaf_and_kettle --out var/eval-smoke --variants 1
 	@$(PY) -m eval.dialogues --story-results var/results/stories --conformance var/results/conformance.json \

@@ -51,6 +51,7 @@ class Outcome:
     grounding: str  # llm / replaced / composed / "" (no phrasing involved)
     declined: bool = False  # the bot said it does not know (and offered a person)
     seconds: float = 0.0
+    tentative: bool = False  # the bot said it is not sure, quoted the closest passage and offered a person
 
     def correct(self, checked: bool = True) -> bool:
         return states(self.reply if checked else self.draft, self.question)
@@ -74,7 +75,7 @@ def answer(container: EvalContainer, question: Question) -> Outcome:
     phrased = phraser.last
     draft = (phrased.draft if phrased else "") or reply.text  # no model text: the composed reply either way
     return Outcome(question, reply.text, draft, phrased.grounding if phrased else "", reply.kind == "unknown",
-                   time.perf_counter() - started)
+                   time.perf_counter() - started, reply.kind == "policy_tentative")
 
 
 def summarise(outcomes: list[Outcome], names: list[str]) -> dict:
@@ -109,16 +110,23 @@ def honesty(outcomes: list[Outcome]) -> dict:
     unanswerable = [o for o in policy if not o.question.answerable]
     if not policy:
         return {}
-    wrong = [o for o in answerable if not o.declined and not o.correct()] + [o for o in unanswerable if not o.declined]
+    sure = [o for o in policy if not o.declined and not o.tentative]
+    wrong = [o for o in sure if not o.question.answerable or (o in answerable and not o.correct())]
+    unsure = [o for o in policy if o.tentative]
+    unsure_wrong = [o for o in unsure if not o.question.answerable or (o in answerable and not o.correct())]
     share = (lambda part, whole: len(part) / len(whole) if whole else None)
     times = sorted(o.seconds for o in policy)
     return {
         "policy_answerable": len(answerable),
         "policy_unanswerable": len(unanswerable),
         "dont_know_rate": share([o for o in answerable if o.declined], answerable),
-        "answered_wrong_rate": share([o for o in answerable if not o.declined and not o.correct()], answerable),
+        "answered_wrong_rate": share([o for o in answerable if o in sure and not o.correct()], answerable),
+        "stated_confidently_rate": share([o for o in answerable if o in sure and o.correct()], answerable),
+        "stated_tentatively_rate": share([o for o in answerable if o.tentative and o.correct()], answerable),
         "unanswerable_declined_rate": share([o for o in unanswerable if o.declined], unanswerable),
+        "unanswerable_tentative_rate": share([o for o in unanswerable if o.tentative], unanswerable),
         "confident_wrong_rate": share(wrong, answerable + unanswerable),
+        "tentative_wrong_rate": share(unsure_wrong, answerable + unanswerable),
         "p95_seconds": times[min(len(times) - 1, int(0.95 * len(times)))] if times else None,
         "confident_wrong": [{"question": o.question.text, "expected": list(o.question.expect), "reply": o.reply[:200]}
                             for o in wrong[:8]],

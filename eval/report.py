@@ -176,19 +176,25 @@ def policy_answers_lines(parts: list[dict]) -> list[str]:
     if not rows:
         return []
     lines = ["### Policy answers: right, \"don't know\", confidently wrong", "",
-             "*Stated*: the reply states the fact asked for (answerable questions). *Wrong answer*: it answers "
-             "but misses that fact. *Don't know*: it says so and offers a person. *Unanswerable declined*: "
-             "questions the store's pages do not answer (price matching, loyalty points, pickup...), answered "
-             "with \"don't know\". *Confident wrong*: wrong answers plus answered unanswerable questions, "
-             "over all policy questions. *p95*: seconds per policy answer inside the action-server process "
-             "(`make bench` measures the REST turn).", "",
-             "| store | mode | stated | wrong answer | don't know | unanswerable declined | confident wrong | p95 s |",
-             "|---|---|---|---|---|---|---|---|"]
+             "*Stated*: the reply states the fact asked for (answerable questions), *of which not sure*: in a "
+             "reply that says the bot is not sure, quotes the closest passage and offers a person (the "
+             "answerability scorer's middle tier). *Wrong answer*: it answers confidently but misses that fact. "
+             "*Don't know*: it says so and offers a person. *Unanswerable declined / not sure*: questions the "
+             "store's pages do not answer (price matching, loyalty points, pickup...), answered with \"don't "
+             "know\" / with \"not sure\". *Confident wrong*: confident wrong answers plus confident answers to "
+             "unanswerable questions, over all policy questions; *not sure, missed*: the same for \"not sure\" "
+             "replies. *p95*: seconds per policy answer inside the action-server process (`make bench` measures "
+             "the REST turn).", "",
+             "| store | mode | stated | of which not sure | wrong answer | don't know | unanswerable declined | "
+             "unanswerable not sure | confident wrong | not sure, missed | p95 s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for part, mode, s in rows:
         lines.append(f"| {store_label(part)} | {mode} | {pct(s['with_check']['fact_accuracy'])} of {s['n_graded']} | "
+                     f"{pct(s.get('stated_tentatively_rate'))} | "
                      f"{pct(s['answered_wrong_rate'])} | {pct(s['dont_know_rate'])} | "
                      f"{pct(s['unanswerable_declined_rate'])} of {s['policy_unanswerable']} | "
-                     f"{pct(s['confident_wrong_rate'])} | {s['p95_seconds']:.2f} |")
+                     f"{pct(s.get('unanswerable_tentative_rate'))} | "
+                     f"{pct(s['confident_wrong_rate'])} | {pct(s.get('tentative_wrong_rate'))} | {s['p95_seconds']:.2f} |")
     for part in parts:
         answers = part["answers"]
         if "select" in answers and "off" in answers:
@@ -213,6 +219,28 @@ def page_formats_section(rows: list | None) -> list[str]:
     for r in rows:
         lines.append(f"| {r['store']} | {r['layout']} | {pct(r['stated'])} of {r.get('policy_answerable', '?')} | "
                      f"{pct(r.get('dont_know_rate'))} | {pct(r.get('confident_wrong_rate'))} |")
+    return lines + [""]
+
+
+def answerability_section(part: dict | None) -> list[str]:
+    """The answerability scorer, each store judged by a scorer fitted on the other stores (eval/answerability.py)."""
+    if not part:
+        return []
+    lines = ["### Answerability: answer, \"not sure\", or \"don't know\"", "",
+             "Every policy question of the fitting stores, ranked by the service and answered from its best passages "
+             "without the LLM; label: the answer states the expected fact. Each store is scored by a logistic "
+             "regression fitted on the *other* stores only (so these are numbers on a store the scorer never saw), "
+             "and compared with the fused ranking score alone as the likelihood (AUC: the chance a right answer "
+             f"scores above a wrong one). Tiers: answer from {part['confident']}, \"not sure\" (closest passage "
+             f"quoted, a person offered) from {part['tentative']}, else \"don't know\". The scorer the bot uses is "
+             f"fitted on all {part['questions']} questions of {', '.join(part['stores'])}.", "",
+             "| store | questions | AUC scorer | AUC fused score | stated | stated confidently | confident wrong | "
+             "not sure, missed | don't know |", "|---|---|---|---|---|---|---|---|---|"]
+    for store, r in part["by_store"].items():
+        t = r["tiers"]
+        lines.append(f"| {store} | {r['questions']} | {r['auc_scorer']:.3f} | {r['auc_fused_score']:.3f} | "
+                     f"{pct(t['stated'])} | {pct(t['stated_confidently'])} | {pct(t['confident_wrong'])} | "
+                     f"{pct(t['tentative_wrong'])} | {pct(t['dont_know'])} |")
     return lines + [""]
 
 
@@ -436,6 +464,7 @@ def render(parts: dict, out: Path) -> str:
         lines += retrieval_section(knowledge) + answers_section(knowledge)
     else:
         lines += ["## Retrieval and grounded answers", "", "Not run.", ""]
+    lines += answerability_section(parts.get("answerability"))
     lines += page_formats_section(parts.get("page_formats")) + typos_section(parts.get("typos"))
     lines += dialogues_section(parts.get("dialogues"))
     lines += sentiment_section(parts.get("sentiment"))

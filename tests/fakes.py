@@ -133,3 +133,13 @@ class ScriptedAssistant:
         if text in self.script:
             return [{**r, "metadata": dict(r.get("metadata") or {})} for r in self.script[text]]
         return await self.echo.reply(sender_id, text, client)
+
+
+def answerability(likelihood: float):
+    """An answerability scorer that judges every best passage equally likely to answer (0 < likelihood < 1)."""
+    import math
+
+    from bot.knowledge.answerability import FEATURES, Model
+
+    n = len(FEATURES)
+    return Model((0.0,) * n, (1.0,) * n, (0.0,) * n, math.log(likelihood / (1 - likelihood)))

@@ -37,7 +37,9 @@ def _short(text: str, limit: int = 160) -> str:
 
 
 # Reply kinds that mean the bot could not help with the last message.
-FAILED_KINDS = {"unknown", "unavailable", "technical_problem", "input_unreadable", "order_rule", "out_of_scope"}
+# ("policy_tentative": not sure, only the closest passage quoted; the shopper may still lack the answer)
+FAILED_KINDS = {"unknown", "unavailable", "technical_problem", "input_unreadable", "order_rule", "out_of_scope",
+                "policy_tentative"}
 _ANGRY = ("angry", "furious", "ridiculous", "terrible", "awful", "useless", "worst", "unacceptable", "disgusting",
           "pathetic", "scam", "fed up", "sick of", "waste of time", "not helpful", "stupid", "hate")
 

@@ -55,7 +55,7 @@ STAFF_TOOK_OVER = "Taken over by staff"
 MAX_PERIOD_DAYS = 366
 TOP_PRODUCTS = 10
 EXAMPLES = 20
-UNANSWERED_KINDS = ("unknown", "out_of_scope")
+UNANSWERED_KINDS = ("unknown", "out_of_scope", "policy_tentative")  # "not sure": quoted only the closest passage
 SIGNALS = ("frustrated_message", "thumbs_down", "failed_twice", "repeated_message")
 Score = Callable[[str], float]
 

@@ -8,7 +8,9 @@ from collections import Counter
 import numpy as np
 
 from bot.domain.facts import Answer, Fact, Source, split_sentences
-from bot.domain.replies import dont_know
+from bot.domain.replies import HUMAN_BUTTON, dont_know
+from bot.knowledge.answerability import Model, features
+from bot.knowledge.answerability_model import MODEL
 from bot.knowledge.passages import page_passages
 from bot.knowledge.ranking import STOPWORDS, SYNONYMS, rank, section_scores
 from bot.knowledge.small_talk import core_question
@@ -22,10 +24,12 @@ CANDIDATES = 400  # passages the fused ranking scores: every passage of a store'
 SECTIONS = 32  # policy chunks searched for the section similarity
 MAX_FACTS = 4  # ranked passages offered to the phraser...
 SCORE_MARGIN = 0.4  # ...that score within this of the best one (the best comes first, always)
-# Answerability: with every signal at hand, a best fused score below this means no passage answers the
-# question, so the bot says it does not know. Calibrated on the tuning stores (demo + tau-bench): the
-# highest value that still states the fact for >= 90% of their answerable questions.
-ANSWER_SCORE = 1.6
+# Answerability (bot/knowledge/answerability.py): how likely the best passage answers the question. From
+# CONFIDENT up the bot answers; from TENTATIVE up it says it is not sure, quotes the closest passage and
+# offers a person; below, it says it does not know. Chosen on the fitting stores with each store's
+# likelihoods from a scorer fitted on the other stores (eval/answerability.py; reports/eval.md).
+CONFIDENT = 0.8
+TENTATIVE = 0.2
 
 # Words a policy question is made of even where a shop's pages lack them: shop talk ("shipping", "refund")
 # and the words that say what kind of answer is wanted ("how long", "how much", "when")
@@ -79,8 +83,9 @@ def passage_source(passage: Passage) -> Source:
 
 class KnowledgeAnswers:
     def __init__(self, retriever: Retriever, phraser: Phraser, products: ProductAnswers, threshold: float, k: int = 4,
-                 max_facts: int = 3, speller: Speller | None = None):
+                 max_facts: int = 3, speller: Speller | None = None, answerability: Model | None = MODEL):
         self.retriever = retriever
+        self.answerability = answerability  # None: every passage close enough to the question answers it
         self.speller = speller  # mends typos in policy questions (None: questions as typed)
         self._shop_words: Counter[str] | None = None  # words of the policy passages, for the speller
         self.trim_small_talk = True  # rank the question inside "Hi! ... Thanks!" (False: the message as sent)
@@ -93,8 +98,11 @@ class KnowledgeAnswers:
 
     def policy(self, question: str, intent: str | None = None) -> Answer:
         ranked = self.policy_passages(question, intent)
-        if not ranked or not self.answers(ranked):
+        verdict = self.verdict(ranked)
+        if verdict == "unknown":
             return dont_know("I couldn't find that in our store policies")
+        if verdict == "tentative":
+            return self._tentative(ranked)
         return self._from_passages(question, ranked)
 
     def fallback(self, question: str, current_product_id: str | None = None) -> Answer:
@@ -110,11 +118,15 @@ class KnowledgeAnswers:
             return self.products.question(question, current_id=best.metadata.get("product_id"), guessed=True)
         return self.policy(question)
 
-    def answers(self, ranked: list[Passage]) -> bool:
-        """Is the best passage close enough to the question to answer it (else: don't know)? The fused
-        score is only comparable when all similarities were computed (an embedder is at hand)."""
-        close = max(p.metadata.get("dense", p.score) for p in ranked[:3]) >= self.threshold
-        return close and (not self.products.embedder or ranked[0].score >= ANSWER_SCORE)
+    def verdict(self, ranked: list[Passage]) -> str:
+        """"answer", "tentative" (not sure: the closest passage, and a person offered) or "unknown". The
+        likelihood needs every similarity (an embedder at hand); without it the dense threshold decides."""
+        if not ranked or max(p.metadata.get("dense", p.score) for p in ranked[:3]) < self.threshold:
+            return "unknown"
+        confidence = ranked[0].metadata.get("confidence")
+        if confidence is None or confidence >= CONFIDENT:
+            return "answer"
+        return "tentative" if confidence >= TENTATIVE else "unknown"
 
     def policy_passages(self, question: str, intent: str | None = None) -> list[Passage]:
         """Policy passages best first (dense similarity fused with key terms and the answer kind wanted);
@@ -139,11 +151,17 @@ class KnowledgeAnswers:
         section = section_scores([(h.metadata.get("source", ""), h.metadata.get("section", "")) for h in hits],
                                  [((c.metadata.get("source", ""), c.metadata.get("section", "")), c.score) for c in chunks])
         alone, heading = self._similarities(question, [texts, headings])
-        ranked = rank(question, [h.text for h in hits], [h.score for h in hits], texts, section, alone, heading,
-                      section_openers(hits))
-        return [Passage(texts[r.index], round(r.score, 4),
-                        {**hits[r.index].metadata, "dense": r.dense, "lexical": r.lexical, "kind": r.kind})
-                for r in ranked]
+        indexed, dense = [h.text for h in hits], [h.score for h in hits]
+        ranked = rank(question, indexed, dense, texts, section, alone, heading, section_openers(hits))
+        out = [Passage(texts[r.index], round(r.score, 4),
+                       {**hits[r.index].metadata, "dense": r.dense, "lexical": r.lexical, "kind": r.kind})
+               for r in ranked]
+        if alone is not None and heading is not None:  # every signal at hand: how likely the best one answers
+            signals = features(question, indexed, texts, dense, section, alone, heading, ranked)
+            out[0].metadata["features"] = signals
+            if self.answerability:
+                out[0].metadata["confidence"] = round(self.answerability.probability(signals), 4)
+        return out
 
     def _mended(self, question: str) -> str:
         """The question with its typos mended against the shop's words (the policy passages' words, read
@@ -178,6 +196,15 @@ class KnowledgeAnswers:
             dots = rows @ query if len(group) else np.zeros(0)
             out.append([float(d / n) if n else 0.0 for d, n in zip(dots, norms)])
         return out
+
+    def _tentative(self, ranked: list[Passage]) -> Answer:
+        """Not sure the pages answer it: the closest passage (and the sentence after it), said to be only
+        the closest, with a person offered. No model text: nothing here may sound surer than it is."""
+        _chosen, lead = answer_passages(ranked)
+        quoted = " ".join(p.text for p in _chosen[:lead])
+        return Answer(f"I'm not sure our store policies answer that exactly. The closest I found: \u201c{quoted}\u201d "
+                      "Would you like me to connect you with a person from our team?", "policy_tentative",
+                      [passage_source(ranked[0])], buttons=[HUMAN_BUTTON], handoff_offered=True)
 
     def _from_passages(self, question: str, ranked: list[Passage]) -> Answer:
         chosen, _window = answer_passages(ranked)

@@ -20,7 +20,7 @@ SENTIMENT_COLOURS = ("#15803d", "#64748b", "#b91c1c")
 SIGNAL_LABELS = {"frustrated_message": "Angry or very negative message", "thumbs_down": "Thumbs down",
                  "failed_twice": "Assistant failed twice in a row", "repeated_message": "Shopper repeated a message"}
 REASON_LABELS = {**REASONS, "none_given": "No reason given"}
-KIND_LABELS = {"unknown": "don't know", "out_of_scope": "out of scope"}
+KIND_LABELS = {"unknown": "don't know", "out_of_scope": "out of scope", "policy_tentative": "not sure"}
 
 
 def insights_routes(container, templates: Jinja2Templates, api, logged_in_staff, csrf_token, shop_name: str,

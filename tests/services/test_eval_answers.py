@@ -89,12 +89,16 @@ def test_dont_know_and_confident_wrong_policy_answers_are_counted_apart(demo_sto
         Outcome(express, "I couldn't find that, so I won't guess.", "", "", declined=True),  # don't know
         Outcome(unanswerable, "We accept PayPal.", "", "llm"),  # answered what the pages don't say
         Outcome(unanswerable, "I don't know.", "", "", declined=True),  # the honest reply
+        Outcome(express, "I'm not sure... The closest I found: Express is $19.95.", "", "", tentative=True),
+        Outcome(unanswerable, "I'm not sure... The closest I found: We accept PayPal.", "", "", tentative=True),
     ]
     got = honesty(outcomes)
-    assert (got["policy_answerable"], got["policy_unanswerable"]) == (3, 2)
-    assert got["dont_know_rate"] == got["answered_wrong_rate"] == 1 / 3
-    assert got["unanswerable_declined_rate"] == 0.5
-    assert got["confident_wrong_rate"] == 2 / 5
+    assert (got["policy_answerable"], got["policy_unanswerable"]) == (4, 3)
+    assert got["dont_know_rate"] == got["answered_wrong_rate"] == 1 / 4
+    assert got["stated_confidently_rate"] == got["stated_tentatively_rate"] == 1 / 4
+    assert got["unanswerable_declined_rate"] == got["unanswerable_tentative_rate"] == 1 / 3
+    assert got["confident_wrong_rate"] == 2 / 7  # a "not sure" reply is never counted as a confident one
+    assert got["tentative_wrong_rate"] == 1 / 7
     assert [w["question"] for w in got["confident_wrong"]] == [express.text, unanswerable.text]
 
 
@@ -107,7 +111,8 @@ def test_the_report_shows_the_heldout_store_and_the_policy_honesty_table(demo_st
             "answers": {"select": {"all": summary, "by_route": {"policy": summary}, "seconds": 1, "llm": False}}}
     text = render({"knowledge": [part]}, tmp_path)
     assert "| leaf_and_kettle (held-out) | chunks all | 1 | 100.0%" in text
-    assert "| leaf_and_kettle (held-out) | select | 100.0% of 1 | 0.0% | 0.0% | n/a of 0 | 0.0% |" in text
+    assert ("| leaf_and_kettle (held-out) | select | 100.0% of 1 | 0.0% | 0.0% | 0.0% | n/a of 0 | n/a | 0.0% | 0.0% |"
+            in text)
 
 
 def test_the_report_shows_page_layouts_and_typos(tmp_path):

@@ -3,7 +3,7 @@ from bot.ports import Passage
 from bot.services.knowledge import KnowledgeAnswers, answer_passages, passage_sentences
 from bot.services.phrasing import Phraser
 from bot.services.products import ProductAnswers
-from tests.fakes import FakeChatModel, FakeEmbedder, FakeRetriever
+from tests.fakes import FakeChatModel, FakeEmbedder, FakeRetriever, answerability
 
 RETURNS = Passage(
     "## Return window\nYou can return **unused** items within 30 days of delivery.\n- Refunds take 5 to 10 business days.",
@@ -17,7 +17,7 @@ def make(llm=None):
     catalogue = Catalogue(products={})
     phraser = Phraser(llm or FakeChatModel('{"intro": "Here is our policy", "facts": [1]}'), [])
     products = ProductAnswers(catalogue, phraser, retriever, FakeEmbedder(), 0.3)
-    return KnowledgeAnswers(retriever, phraser, products, threshold=0.3), retriever
+    return KnowledgeAnswers(retriever, phraser, products, threshold=0.3, answerability=answerability(0.99)), retriever
 
 
 def test_markdown_becomes_plain_sentences():
@@ -65,7 +65,7 @@ def make_indexed(llm=None):
     retriever = FakeRetriever([RETURNS] + PASSAGES)
     phraser = Phraser(llm or FakeChatModel('{"intro": "Sure", "facts": [1, 2]}'), [])
     products = ProductAnswers(Catalogue(products={}), phraser, retriever, FakeEmbedder(), 0.3)
-    return KnowledgeAnswers(retriever, phraser, products, threshold=0.05), retriever
+    return KnowledgeAnswers(retriever, phraser, products, threshold=0.05, answerability=answerability(0.99)), retriever
 
 
 def test_policy_answers_quote_the_passage_and_the_sentence_that_completes_it():

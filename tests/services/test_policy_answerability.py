@@ -1,11 +1,12 @@
-"""Policy answers: every passage is ranked, section openers are known, and a weak best match is declined."""
+"""Policy answers: every passage is ranked, section openers are known, and the answerability scorer decides
+between answering, "not sure" with the closest passage, and "don't know"."""
 from bot.domain.catalogue import Catalogue
 from bot.ports import Passage
-from bot.services import knowledge
 from bot.services.knowledge import KnowledgeAnswers, section_openers
 from bot.services.phrasing import Phraser
 from bot.services.products import ProductAnswers
-from tests.fakes import FakeChatModel, FakeEmbedder, FakeRetriever
+from bot.knowledge.answerability import FEATURES
+from tests.fakes import FakeChatModel, FakeEmbedder, FakeRetriever, answerability
 
 
 def passage(text, position, section):
@@ -25,7 +26,7 @@ def make(embedder=FakeEmbedder()):
     retriever = FakeRetriever(PASSAGES)
     phraser = Phraser(FakeChatModel('{"intro": "Sure", "facts": [1]}'), [])
     products = ProductAnswers(Catalogue(products={}), phraser, retriever, embedder, 0.3)
-    return KnowledgeAnswers(retriever, phraser, products, threshold=0.05)
+    return KnowledgeAnswers(retriever, phraser, products, threshold=0.05, answerability=answerability(0.99))
 
 
 def test_section_openers_are_the_lowest_position_of_each_section():
@@ -38,18 +39,31 @@ def test_a_question_the_pages_answer_is_answered_from_the_right_passage():
     assert answer.kind == "policy" and "never expire" in answer.text
 
 
-def test_a_weak_best_match_is_declined_with_the_offer_of_a_person(monkeypatch):
+def test_the_best_passage_carries_the_signals_and_the_likelihood_it_answers():
+    best = make().policy_passages("do gift cards expire", "policy_payment")[0]
+    assert set(best.metadata["features"]) == set(FEATURES)
+    assert best.metadata["confidence"] == 0.99
+
+
+def test_an_unlikely_best_match_is_declined_with_the_offer_of_a_person():
     service = make()
-    question = "do gift cards expire"
-    best = service.policy_passages(question, "policy_payment")[0].score
-    monkeypatch.setattr(knowledge, "ANSWER_SCORE", best + 0.01)  # the same match, judged too weak to answer
-    answer = service.policy(question, "policy_payment")
+    service.answerability = answerability(0.1)
+    answer = service.policy("do gift cards expire", "policy_payment")
     assert answer.kind == "unknown" and answer.handoff_offered
 
 
-def test_without_an_embedder_only_the_dense_threshold_decides(monkeypatch):
+def test_an_uncertain_best_match_is_quoted_as_the_closest_with_the_offer_of_a_person():
+    service = make()
+    service.answerability = answerability(0.5)
+    answer = service.policy("do gift cards expire", "policy_payment")
+    assert answer.kind == "policy_tentative" and answer.handoff_offered and answer.buttons
+    assert answer.text.startswith("I'm not sure") and "Gift cards never expire and have no fees." in answer.text
+    assert answer.sources and answer.sources[0].section == "Gift cards"
+
+
+def test_without_an_embedder_only_the_dense_threshold_decides():
     service = make(embedder=None)
-    monkeypatch.setattr(knowledge, "ANSWER_SCORE", 99.0)  # fused scores lack similarities: not comparable
+    service.answerability = answerability(0.01)  # fused scores lack similarities: no likelihood
     assert service.policy("do gift cards expire", "policy_payment").kind == "policy"
 
 

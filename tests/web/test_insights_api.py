@@ -94,6 +94,7 @@ def test_the_page_shows_the_figures_and_its_charts(seeded):
     report = seeded["client"].get("/staff/api/insights", params=PERIOD).json()
     assert f'data-figure="frustration">{report["frustration"]["conversations"]} ' in page.text
     assert f'data-figure="out_of_scope">{report["unanswered"]["out_of_scope"]}<' in page.text
+    assert f'data-figure="not_sure">{report["unanswered"]["policy_tentative"]}<' in page.text
     topics = report["unanswered_topics"]
     assert topics and page.text.count("data-topic-count") == len(topics)
     missing = [t['label'] for t in topics if f"“{markupsafe.escape(t['label'])}”" not in page.text]
