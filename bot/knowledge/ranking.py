@@ -52,7 +52,7 @@ SYNONYMS = {
     "warranty": "warranty", "guarantee": "warranty", "guaranteed": "warranty", "covered": "warranty",
     "abroad": "international", "international": "international", "internationally": "international",
     "overseas": "international", "outside": "international",
-    "delete": "delete", "erase": "delete", "remove": "delete", "deletion": "delete",
+    "delete": "delete", "erase": "delete", "remove": "delete", "deletion": "delete", "wipe": "delete",
     "keep": "store", "store": "store", "save": "store", "retain": "store",
     "chat": "chat", "conversation": "chat", "transcript": "chat",
     "modify": "change", "change": "change", "update": "change", "edit": "change",
@@ -66,7 +66,8 @@ SYNONYMS = {
     "shattered": "damage", "crushed": "damage", "dented": "damage", "in bits": "damage", "in pieces": "damage",
 }
 _PHRASES = sorted((k for k in SYNONYMS if " " in k), key=len, reverse=True)
-_SEND_BACK = re.compile(r"\b(?:send|sending|sent|ship|shipping|post|mail)(?: (?:it|them|this|that|stuff|something|things"
+_SEND_BACK = re.compile(r"\b(?:send|sending|sent|ship|shipping|post|mail|give|giving|bring|take|taking|hand)"
+                        r"(?: (?:it|them|this|that|stuff|something|things"
                         r"|items?|an? \w+|my \w+|the \w+))? back\b")
 
 WANTS = {

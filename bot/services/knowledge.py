@@ -202,8 +202,9 @@ class KnowledgeAnswers:
         the closest, with a person offered. No model text: nothing here may sound surer than it is."""
         _chosen, lead = answer_passages(ranked)
         quoted = " ".join(p.text for p in _chosen[:lead])
-        return Answer(f"I'm not sure our store policies answer that exactly. The closest I found: \u201c{quoted}\u201d "
-                      "Would you like me to connect you with a person from our team?", "policy_tentative",
+        return Answer(f"I'm not sure this answers your question exactly, but this is the closest our store policies "
+                      f"come: \u201c{quoted}\u201d Would you like me to connect you with a person from our team?",
+                      "policy_tentative",
                       [passage_source(ranked[0])], buttons=[HUMAN_BUTTON], handoff_offered=True)
 
     def _from_passages(self, question: str, ranked: list[Passage]) -> Answer:
