@@ -119,12 +119,16 @@ class KnowledgeAnswers:
         return self.policy(question)
 
     def verdict(self, ranked: list[Passage]) -> str:
-        """"answer", "tentative" (not sure: the closest passage, and a person offered) or "unknown". The
-        likelihood needs every similarity (an embedder at hand); without it the dense threshold decides."""
-        if not ranked or max(p.metadata.get("dense", p.score) for p in ranked[:3]) < self.threshold:
+        """"answer", "tentative" (not sure: the closest passages, and a person offered) or "unknown". The
+        likelihood needs every similarity (an embedder at hand; it weighs the dense similarity itself);
+        without it the dense threshold decides."""
+        if not ranked:
             return "unknown"
         confidence = ranked[0].metadata.get("confidence")
-        if confidence is None or confidence >= CONFIDENT:
+        if confidence is None:
+            close = max(p.metadata.get("dense", p.score) for p in ranked[:3]) >= self.threshold
+            return "answer" if close else "unknown"
+        if confidence >= CONFIDENT:
             return "answer"
         return "tentative" if confidence >= TENTATIVE else "unknown"
 
@@ -198,10 +202,10 @@ class KnowledgeAnswers:
         return out
 
     def _tentative(self, ranked: list[Passage]) -> Answer:
-        """Not sure the pages answer it: the closest passage (and the sentence after it), said to be only
-        the closest, with a person offered. No model text: nothing here may sound surer than it is."""
-        _chosen, lead = answer_passages(ranked)
-        quoted = " ".join(p.text for p in _chosen[:lead])
+        """Not sure the pages answer it: the passages an answer would quote, said to be only the closest,
+        with a person offered. No model text: nothing here may sound surer than it is."""
+        chosen, _lead = answer_passages(ranked)
+        quoted = " ".join(p.text for p in chosen)
         return Answer(f"I'm not sure this answers your question exactly, but this is the closest our store policies "
                       f"come: \u201c{quoted}\u201d Would you like me to connect you with a person from our team?",
                       "policy_tentative",

@@ -36,8 +36,11 @@ def test_policy_answer_cites_page_and_section():
 
 def test_below_threshold_the_bot_does_not_know_and_offers_a_person():
     service, _ = make()
+    service.answerability = None  # no scorer: the dense similarity threshold decides
     answer = service.policy("what is the capital of france", "policy_returns")
     assert answer.kind == "unknown" and answer.handoff_offered
+    service.answerability = answerability(0.05)  # a scorer: its likelihood decides
+    assert service.policy("what is the capital of france", "policy_returns").kind == "unknown"
 
 
 def test_fallback_answers_from_policy_or_admits_not_knowing():
