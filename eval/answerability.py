@@ -22,12 +22,13 @@ from pathlib import Path
 
 from bot.adapters.store_dir import load_store
 from bot.knowledge.answerability import FEATURES, Model
+from bot.services.knowledge import CONFIDENT, TENTATIVE
 from bot.settings import Settings
 from eval.answers import EvalContainer
 from eval.parts import write_part
 from eval.questions import build_question_set, states
 
-TIERS = (0.8, 0.2)  # service.knowledge.CONFIDENT / TENTATIVE, as measured here
+TIERS = (CONFIDENT, TENTATIVE)  # the service's tiers, measured here
 
 
 def labelled(store_dir: Path, index_dir: Path) -> list[dict]:

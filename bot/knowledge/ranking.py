@@ -15,6 +15,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.knowledge.places import country_pattern
 
@@ -135,6 +136,12 @@ def _stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """Key terms: lower case, shop synonyms folded (a country's name is "international"), stop words
     dropped, light stemming."""
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=8192)
+def _terms(text: str) -> tuple[str, ...]:
+    # Cached: every policy question ranks the same few hundred passages, twice (ranking and answerability).
     low = _SEND_BACK.sub(" return ", text.lower().replace("’", "'"))
     low = country_pattern().sub(" international ", low)
     for phrase in _PHRASES:
@@ -146,7 +153,7 @@ def terms(text: str) -> list[str]:
             continue
         stem = _stem(word)
         out.append(SYNONYMS.get(word) or SYNONYMS.get(stem) or SYNONYMS.get(stem + "e") or stem)
-    return out
+    return tuple(out)
 
 
 def idf_weights(query: list[str], docs: list[list[str]]) -> dict[str, float]:
