@@ -1,6 +1,8 @@
 """Facts and their sources: the only material a reply may state."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from bot.domain.catalogue import Product, Variant, money
@@ -94,8 +96,32 @@ def description_facts(product: Product) -> list[Fact]:
     return facts
 
 
-def split_sentences(text: str) -> list[str]:
-    import re
+# A full stop that does not end a sentence: after an abbreviation that never closes one ("e.g.", "approx."),
+# after a clock time followed by its time zone or day ("before 1 p.m. Eastern", "11 a.m. AEST Monday"),
+# and after a country's initials followed by a name they start ("U.S. Postal Service").
+_NEVER_LAST = re.compile(r"\b(?:e\.g|i\.e|incl|approx|vs|cf|ca|esp|excl|min|max|mr|mrs|ms|dr|st|ave|apt|fig)\.$",
+                         re.I)
+_CLOCK = re.compile(r"\b[ap]\.m\.$", re.I)
+_INITIALS = re.compile(r"\bU\.[SK]\.$")
+_NUMBER_SIGN = re.compile(r"\bNos?\.$")  # "No. 5"
+_NAMED = re.compile(r"(?:Postal|Mail|Customs|Virgin|Armed|Government|Department|Dollars?)\b")
+_ZONE_OR_DAY = re.compile(
+    r"(?:Eastern|Pacific|Central|Mountain|Atlantic|Alaska|Hawaii|Newfoundland|Greenwich|British|Australian"
+    r"|[A-Z]{1,2}[SD]?T|GMT|UTC|Mon(?:day)?|Tue(?:s|sday)?|Wed(?:nesday)?|Thu(?:rs|rsday)?|Fri(?:day)?"
+    r"|Sat(?:urday)?|Sun(?:day)?)\b")
+_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", " ".join(text.split()))
+
+def split_sentences(text: str) -> list[str]:
+    text = " ".join(text.split())
+    parts, start = [], 0
+    for gap in _BREAK.finditer(text):
+        before, after = text[start:gap.start()], text[gap.end():]
+        if (_NEVER_LAST.search(before) or (_CLOCK.search(before) and _ZONE_OR_DAY.match(after))
+                or (_INITIALS.search(before) and _NAMED.match(after))
+                or (_NUMBER_SIGN.search(before) and after[:1].isdigit())):
+            continue
+        parts.append(before)
+        start = gap.end()
+    parts.append(text[start:])
     return [p.strip() for p in parts if len(p.strip()) > 2]

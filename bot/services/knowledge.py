@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,6 +46,23 @@ TOPICS = {
     "policy_payment": "payment methods",
     "policy_privacy": "privacy and personal data",
 }
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the ranking reads for one question: every policy passage (`hits`), the text retrieval read
+    (`indexed`: headings + passage), the passage alone (`texts`), and its similarities to the question
+    (alone and heading are None without an embedder), and whether it opens its section."""
+
+    question: str  # as ranked: small talk trimmed, typos mended
+    hits: list[Passage]
+    indexed: list[str]
+    texts: list[str]
+    dense: list[float]
+    section: list[float]
+    alone: list[float] | None
+    heading: list[float] | None
+    first: list[bool]
 
 
 def passage_sentences(passage: Passage) -> list[str]:
@@ -135,6 +153,24 @@ class KnowledgeAnswers:
     def policy_passages(self, question: str, intent: str | None = None) -> list[Passage]:
         """Policy passages best first (dense similarity fused with key terms and the answer kind wanted);
         each Passage's text is the passage alone, its score the fused score, metadata["dense"] the cosine."""
+        signals = self.policy_signals(question, intent)
+        if signals is None:
+            return []
+        s = signals
+        ranked = rank(s.question, s.indexed, s.dense, s.texts, s.section, s.alone, s.heading, s.first)
+        out = [Passage(s.texts[r.index], round(r.score, 4),
+                       {**s.hits[r.index].metadata, "dense": r.dense, "lexical": r.lexical, "kind": r.kind})
+               for r in ranked]
+        if s.alone is not None and s.heading is not None:  # every signal at hand: how likely the best one answers
+            found = features(s.question, s.indexed, s.texts, s.dense, s.section, s.alone, s.heading, ranked)
+            out[0].metadata["features"] = found
+            if self.answerability:
+                out[0].metadata["confidence"] = round(self.answerability.probability(found), 4)
+        return out
+
+    def policy_signals(self, question: str, intent: str | None = None) -> Signals | None:
+        """Every policy passage with what the ranking reads of it for the question (typos mended); None
+        when the store has no policy text."""
         question = core_question(question) if self.trim_small_talk else question
         chunks, hits = self._search(question, intent)
         if hits and self.speller:  # typos mended against the words of the shop's passages and shop talk
@@ -149,23 +185,14 @@ class KnowledgeAnswers:
                     for chunk in chunks[: self.k]
                     for p in page_passages(chunk.metadata.get("title", ""), chunk.text)]
         if not hits:
-            return []
+            return None
         texts = [h.metadata.get("text", h.text) for h in hits]
         headings = [h.metadata.get("section", "") for h in hits]
         section = section_scores([(h.metadata.get("source", ""), h.metadata.get("section", "")) for h in hits],
                                  [((c.metadata.get("source", ""), c.metadata.get("section", "")), c.score) for c in chunks])
         alone, heading = self._similarities(question, [texts, headings])
-        indexed, dense = [h.text for h in hits], [h.score for h in hits]
-        ranked = rank(question, indexed, dense, texts, section, alone, heading, section_openers(hits))
-        out = [Passage(texts[r.index], round(r.score, 4),
-                       {**hits[r.index].metadata, "dense": r.dense, "lexical": r.lexical, "kind": r.kind})
-               for r in ranked]
-        if alone is not None and heading is not None:  # every signal at hand: how likely the best one answers
-            signals = features(question, indexed, texts, dense, section, alone, heading, ranked)
-            out[0].metadata["features"] = signals
-            if self.answerability:
-                out[0].metadata["confidence"] = round(self.answerability.probability(signals), 4)
-        return out
+        return Signals(question, hits, [h.text for h in hits], texts, [h.score for h in hits], section, alone, heading,
+                       section_openers(hits))
 
     def _mended(self, question: str) -> str:
         """The question with its typos mended against the shop's words (the policy passages' words, read
