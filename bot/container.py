@@ -37,6 +37,14 @@ class Container:
         return build_embeddings(self.settings.embedding_model)
 
     @cached_property
+    def reader(self):
+        """The larger encoder that re-reads policy passages for the ranking (None: `SHOPBOT_READER_MODEL=off`)."""
+        from bot.adapters.embeddings import build_reader
+
+        self.embeddings  # noqa: B018 -- leaves a core free first
+        return build_reader(self.settings.reader_model)
+
+    @cached_property
     def retriever(self):
         from bot.adapters.chroma_store import ChromaRetriever, open_vector_store
 
@@ -101,7 +109,7 @@ class Container:
         from bot.knowledge.spelling import Speller
 
         return KnowledgeAnswers(self.retriever, self.phraser, self.products, self.settings.relevance_threshold,
-                                self.settings.retrieval_k, speller=Speller(english_words()))
+                                self.settings.retrieval_k, speller=Speller(english_words()), reader=self.reader)
 
     @cached_property
     def support(self):

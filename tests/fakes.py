@@ -73,10 +73,11 @@ class FakeRetriever:
         return sorted(scored, key=lambda p: -p.score)[:k]
 
 
-def fake_container(store, llm=None, retriever=None, embedder=None, **settings) -> Container:
+def fake_container(store, llm=None, retriever=None, embedder=None, reader=None, **settings) -> Container:
     """A real Container whose adapters are replaced by fakes (cached_property slots pre-filled)."""
     container = Container(Settings(store_dir=store.root, **settings))
-    container.__dict__.update(store=store, llm=llm, retriever=retriever or FakeRetriever([]), embeddings=embedder)
+    container.__dict__.update(store=store, llm=llm, retriever=retriever or FakeRetriever([]), embeddings=embedder,
+                              reader=reader)
     return container
 
 

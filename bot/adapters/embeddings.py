@@ -44,3 +44,12 @@ def build_embeddings(model_path: str = ""):
         model_kwargs={"device": "cpu"},
         encode_kwargs={"normalize_embeddings": True},
     ))
+
+
+def build_reader(setting: str = ""):
+    """The passage reader (bot/adapters/reader_model.py) as embeddings, or None when switched `off`."""
+    if setting == "off":
+        return None
+    from bot.adapters.reader_model import assemble
+
+    return build_embeddings(setting or str(assemble()))

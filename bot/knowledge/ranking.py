@@ -30,6 +30,13 @@ W_KIND = 0.15  # bonus for a passage of the kind of answer the question wants
 W_KIND_MISS = 0.15  # penalty for a passage without the duration or amount the question asks for
 W_FIRST = 0.15  # bonus for the first passage of its section
 W_META = 0.5  # penalty for a sentence about the page itself ("This page explains..."): it states no rule
+# With the passage reader (a larger encoder, all-mpnet-base-v2) at hand, its similarities to the passage alone
+# and to its heading join in and MiniLM's own three count half: on six stores (two fitted on, four written by
+# outside testers) top-passage accuracy rose from 71% to 76% on average, and on no store fell (a plateau:
+# reader weights 0.5-1.5 and MiniLM shares 0-1 all gave 75-76%).
+W_READER_ALONE = 1.0
+W_READER_HEADING = 0.25
+MINILM_SHARE = 0.5
 
 STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being am do does did "
@@ -216,19 +223,22 @@ def section_scores(keys: list[tuple[str, str]], sections: list[tuple[tuple[str, 
 
 def rank(question: str, texts: list[str], dense: list[float], answers: list[str] | None = None,
          section: list[float] | None = None, alone: list[float] | None = None, heading: list[float] | None = None,
-         first: list[bool] | None = None, w_lexical: float = W_LEXICAL, w_kind: float = W_KIND,
+         first: list[bool] | None = None, reader: tuple[list[float], list[float]] | None = None,
+         w_lexical: float = W_LEXICAL, w_kind: float = W_KIND,
          w_section: float = W_SECTION, w_alone: float = W_ALONE, w_heading: float = W_HEADING,
          w_cover: float = W_COVER, w_kind_miss: float = W_KIND_MISS, w_first: float = W_FIRST,
          w_meta: float = W_META) -> list[Ranked]:
     """Candidates best first. `texts` are what retrieval read (headings + passage) and `dense` their
     cosine similarity to the question; `answers` the passages alone (their answer kind is judged);
     optional similarities of the question to each passage's whole `section`, to the passage `alone`
-    and to its nearest `heading` (missing ones count 0), and whether each opens its section (`first`).
+    and to its nearest `heading` (missing ones count 0), whether each opens its section (`first`), and the
+    passage reader's similarities to the passage alone and to its heading (`reader`).
     Term statistics come from the candidates, so hand over all of a store's passages where possible."""
     answers = answers or texts
     zeros = [0.0] * len(texts)
     section, alone, heading = section or zeros, alone or zeros, heading or zeros
     first = first or [False] * len(texts)
+    share, (read_alone, read_heading) = (MINILM_SHARE, reader) if reader else (1.0, (zeros, zeros))
     query, docs = terms(question), [terms(t) for t in texts]
     lexical, covered = bm25(query, docs), coverage(query, docs)
     top = max(lexical, default=0.0)
@@ -237,8 +247,11 @@ def rank(question: str, texts: list[str], dense: list[float], answers: list[str]
     for i, (cos, lex, answer) in enumerate(zip(dense, lexical, answers)):
         lex = lex / top if top > 0 else 0.0
         match = kind_match(wanted, answer)
-        score = (cos + w_section * section[i] + w_alone * alone[i] + w_heading * heading[i] + w_lexical * lex
-                 + w_cover * covered[i] + (w_kind if match else 0.0) + (w_first if first[i] else 0.0)
+        similar = share * (cos + w_alone * alone[i] + w_heading * heading[i]) + w_section * section[i]
+        if reader:
+            similar += W_READER_ALONE * read_alone[i] + W_READER_HEADING * read_heading[i]
+        score = (similar + w_lexical * lex + w_cover * covered[i] + (w_kind if match else 0.0)
+                 + (w_first if first[i] else 0.0)
                  - (w_kind_miss if kind_miss(wanted, answer) else 0.0) - (w_meta if META.search(answer) else 0.0))
         ranked.append(Ranked(i, score, cos, lex, match))
     return sorted(ranked, key=lambda r: (-r.score, r.index))

@@ -16,7 +16,7 @@ from bot.knowledge.passages import page_passages
 from bot.knowledge.ranking import STOPWORDS, SYNONYMS, rank, section_scores
 from bot.knowledge.small_talk import core_question
 from bot.knowledge.spelling import Speller, vocabulary
-from bot.ports import Passage, Retriever
+from bot.ports import Embedder, Passage, Retriever
 from bot.services.phrasing import Phraser
 from bot.services.products import ProductAnswers
 
@@ -52,7 +52,8 @@ TOPICS = {
 class Signals:
     """What the ranking reads for one question: every policy passage (`hits`), the text retrieval read
     (`indexed`: headings + passage), the passage alone (`texts`), and its similarities to the question
-    (alone and heading are None without an embedder), and whether it opens its section."""
+    (alone and heading are None without an embedder), whether it opens its section, and the passage reader's
+    similarities (None without it)."""
 
     question: str  # as ranked: small talk trimmed, typos mended
     hits: list[Passage]
@@ -63,6 +64,7 @@ class Signals:
     alone: list[float] | None
     heading: list[float] | None
     first: list[bool]
+    reader: tuple[list[float], list[float]] | None = None  # the passage reader's alone and heading similarities
 
 
 def passage_sentences(passage: Passage) -> list[str]:
@@ -101,8 +103,10 @@ def passage_source(passage: Passage) -> Source:
 
 class KnowledgeAnswers:
     def __init__(self, retriever: Retriever, phraser: Phraser, products: ProductAnswers, threshold: float, k: int = 4,
-                 max_facts: int = 3, speller: Speller | None = None, answerability: Model | None = MODEL):
+                 max_facts: int = 3, speller: Speller | None = None, answerability: Model | None = MODEL,
+                 reader: Embedder | None = None):
         self.retriever = retriever
+        self.reader = reader  # a larger encoder that re-reads the passages for the ranking (None: MiniLM alone)
         self.answerability = answerability  # None: every passage close enough to the question answers it
         self.speller = speller  # mends typos in policy questions (None: questions as typed)
         self._shop_words: Counter[str] | None = None  # words of the policy passages, for the speller
@@ -112,7 +116,7 @@ class KnowledgeAnswers:
         self.threshold = threshold
         self.k = k
         self.max_facts = max_facts
-        self._vectors: dict[str, list[float]] = {}  # passage and heading embeddings (a store has a few hundred)
+        self._vectors: dict[int, dict[str, list[float]]] = {}  # per encoder: passage and heading embeddings
 
     def policy(self, question: str, intent: str | None = None) -> Answer:
         ranked = self.policy_passages(question, intent)
@@ -157,7 +161,7 @@ class KnowledgeAnswers:
         if signals is None:
             return []
         s = signals
-        ranked = rank(s.question, s.indexed, s.dense, s.texts, s.section, s.alone, s.heading, s.first)
+        ranked = rank(s.question, s.indexed, s.dense, s.texts, s.section, s.alone, s.heading, s.first, s.reader)
         out = [Passage(s.texts[r.index], round(r.score, 4),
                        {**s.hits[r.index].metadata, "dense": r.dense, "lexical": r.lexical, "kind": r.kind})
                for r in ranked]
@@ -190,9 +194,11 @@ class KnowledgeAnswers:
         headings = [h.metadata.get("section", "") for h in hits]
         section = section_scores([(h.metadata.get("source", ""), h.metadata.get("section", "")) for h in hits],
                                  [((c.metadata.get("source", ""), c.metadata.get("section", "")), c.score) for c in chunks])
-        alone, heading = self._similarities(question, [texts, headings])
+        alone, heading = self._similarities(self.products.embedder, question, [texts, headings])
+        read_alone, read_heading = self._similarities(self.reader, question, [texts, headings])
+        reader = (read_alone, read_heading) if read_alone is not None and read_heading is not None else None
         return Signals(question, hits, [h.text for h in hits], texts, [h.score for h in hits], section, alone, heading,
-                       section_openers(hits))
+                       section_openers(hits), reader)
 
     def _mended(self, question: str) -> str:
         """The question with its typos mended against the shop's words (the policy passages' words, read
@@ -210,19 +216,20 @@ class KnowledgeAnswers:
         chunks = self.retriever.search(query, k=max(SECTIONS, self.k), doc_type="policy")
         return chunks, self.retriever.search(query, k=CANDIDATES, doc_type=PASSAGE)
 
-    def _similarities(self, question: str, groups: list[list[str]]) -> list[list[float] | None]:
+    def _similarities(self, embedder: Embedder | None, question: str, groups: list[list[str]]
+                      ) -> list[list[float] | None]:
         """Cosine of the question to each text of each group; texts are embedded once and remembered."""
-        embedder = self.products.embedder
         if not embedder:
             return [None for _ in groups]
-        missing = sorted({t for group in groups for t in group if t and t not in self._vectors})
+        vectors = self._vectors.setdefault(id(embedder), {})
+        missing = sorted({t for group in groups for t in group if t and t not in vectors})
         if missing:
-            self._vectors.update(zip(missing, embedder.embed_documents(missing)))
+            vectors.update(zip(missing, embedder.embed_documents(missing)))
         query = np.asarray(embedder.embed_query(question), dtype=np.float64)
         query_norm = np.linalg.norm(query)
         out = []
         for group in groups:  # one matrix product per group: a store has a few hundred passages
-            rows = np.asarray([self._vectors[t] if t else np.zeros_like(query) for t in group], dtype=np.float64)
+            rows = np.asarray([vectors[t] if t else np.zeros_like(query) for t in group], dtype=np.float64)
             norms = np.linalg.norm(rows, axis=1) * query_norm if len(group) else np.zeros(0)
             dots = rows @ query if len(group) else np.zeros(0)
             out.append([float(d / n) if n else 0.0 for d, n in zip(dots, norms)])

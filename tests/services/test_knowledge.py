@@ -111,3 +111,29 @@ def test_an_index_without_passages_still_answers_from_the_chunks():
     ranked = service.policy_passages("how many days do refunds take", "policy_returns")
     assert ranked[0].text == "Refunds take 5 to 10 business days."
     assert ranked[0].metadata["doc_type"] == "policy" and len(retriever.queries) == 2  # chunks, passages
+
+
+class FavouringReader(FakeEmbedder):
+    """A passage reader that reads one passage as the question's exact meaning."""
+
+    def __init__(self, favourite: str):
+        super().__init__()
+        self.favourite = favourite
+
+    def embed_documents(self, texts):
+        self.calls += 1
+        return [[1.0, 0.0] if t == self.favourite else [0.0, 1.0] for t in texts]
+
+    def embed_query(self, text):
+        return [1.0, 0.0]
+
+
+def test_the_passage_reader_re_reads_every_passage_once_and_joins_the_ranking():
+    service, _ = make_indexed()
+    question = "how do I ask for a return"
+    assert service.policy_passages(question, "policy_returns")[0].text == "You can ask for a return by email."
+    service.reader = FavouringReader("We reply to return requests within 2 business days.")
+    ranked = service.policy_passages(question, "policy_returns")
+    assert ranked[0].text == "We reply to return requests within 2 business days."
+    service.policy_passages("can I return it", "policy_returns")
+    assert service.reader.calls == 1  # passages and headings embedded once, apart from MiniLM's own vectors

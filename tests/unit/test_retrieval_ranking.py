@@ -139,3 +139,14 @@ def test_time_limits_and_costs_asked_in_everyday_words(question, kind):
 def test_an_introduction_that_points_below_is_not_a_rule():
     assert META.search("Life happens, and you pick the wrong pot. Here's what we can do.")
     assert not META.search("Here's the short version: refunds take 5 days to arrive.")
+
+
+def test_the_passage_reader_can_overturn_minilm_and_minilm_counts_half_beside_it():
+    texts = ["Postage: Standard delivery is a flat fee.", "Refunds: We take the label cost off your refund."]
+    minilm = dict(dense=[0.6, 0.4], alone=[0.6, 0.4], heading=[0.3, 0.3])
+    assert rank("will postage come out of my refund money", texts, **minilm)[0].index == 0
+    reader = ([0.3, 0.7], [0.2, 0.2])  # the larger encoder reads the second as the answer
+    ranked = rank("will postage come out of my refund money", texts, reader=reader, **minilm)
+    assert ranked[0].index == 1
+    alone_only = rank("hello", ["alpha.", "beta."], dense=[0.2, 0.2], alone=[0.4, 0.0], reader=([0.0, 0.0], [0.0, 0.0]))
+    assert alone_only[0].score == pytest.approx(0.5 * (0.2 + 0.4))  # MiniLM's similarities at half weight
