@@ -135,7 +135,7 @@ def retrieval_section(parts: list[dict]) -> list[str]:
 def answers_section(parts: list[dict]) -> list[str]:
     lines = ["## Grounded answers", "",
              "Every question above answered through the real services (catalogue lookups, retrieval, the "
-             "LLM phraser and its grounding check), in both LLM phrasing modes. *Fact accuracy*: the reply "
+             "LLM phraser and its grounding check), in each LLM phrasing mode measured. *Fact accuracy*: the reply "
              "states the expected price, stock state or policy number (questions that have one). "
              "*Unsupported*: share of replies with a number, price, product name or link found nowhere in "
              "the shop's data on the subject (the product's record, or the policy pages). *With check* is "
