@@ -70,7 +70,7 @@ audit: setup
 	@$(PY) -m bot.commerce_db audit --store $(STORE)
 
 BITEXT ?= ../shared/datasets/bitext_customer_support
-eval: train  # everything below -> reports/eval.md + plots (about 50 min); parts in reports/parts/
+eval: train  # everything below -> reports/eval.md + plots (about 75 min); parts in reports/parts/
 	@$(RASA_PY) eval/intents.py --bitext $(BITEXT) --model models --out reports
 	@$(RASA_PY) eval/cross_validation.py --folds 3 --out reports
 	@$(RASA) train nlu --config eval/diet_config.yml --nlu data/nlu --out var/eval/diet --fixed-model-name diet --quiet
