@@ -42,7 +42,12 @@ class Container:
         from bot.adapters.embeddings import build_reader
 
         self.embeddings  # noqa: B018 -- leaves a core free first
-        return build_reader(self.settings.reader_model)
+        try:
+            return build_reader(self.settings.reader_model)
+        except Exception:  # noqa: BLE001 -- a missing or broken reader: policy answers rank with MiniLM alone
+            log.exception("passage reader %r could not be loaded; ranking with MiniLM alone",
+                          self.settings.reader_model or "all-mpnet-base-v2")
+            return None
 
     @cached_property
     def retriever(self):

@@ -247,9 +247,8 @@ def rank(question: str, texts: list[str], dense: list[float], answers: list[str]
     for i, (cos, lex, answer) in enumerate(zip(dense, lexical, answers)):
         lex = lex / top if top > 0 else 0.0
         match = kind_match(wanted, answer)
-        similar = share * (cos + w_alone * alone[i] + w_heading * heading[i]) + w_section * section[i]
-        if reader:
-            similar += W_READER_ALONE * read_alone[i] + W_READER_HEADING * read_heading[i]
+        similar = (share * (cos + w_alone * alone[i] + w_heading * heading[i]) + w_section * section[i]
+                   + W_READER_ALONE * read_alone[i] + W_READER_HEADING * read_heading[i])
         score = (similar + w_lexical * lex + w_cover * covered[i] + (w_kind if match else 0.0)
                  + (w_first if first[i] else 0.0)
                  - (w_kind_miss if kind_miss(wanted, answer) else 0.0) - (w_meta if META.search(answer) else 0.0))

@@ -2,6 +2,7 @@
 dense + lexical + answer-kind score, answer selection, an answerability check, then the phraser."""
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from bot.knowledge.spelling import Speller, vocabulary
 from bot.ports import Embedder, Passage, Retriever
 from bot.services.phrasing import Phraser
 from bot.services.products import ProductAnswers
+
+log = logging.getLogger(__name__)
 
 PASSAGE = "policy_passage"  # bot.knowledge.documents.PASSAGE (not imported: it pulls in LangChain)
 CANDIDATES = 400  # passages the fused ranking scores: every passage of a store's policy pages (a few hundred)
@@ -157,10 +160,9 @@ class KnowledgeAnswers:
     def policy_passages(self, question: str, intent: str | None = None) -> list[Passage]:
         """Policy passages best first (dense similarity fused with key terms and the answer kind wanted);
         each Passage's text is the passage alone, its score the fused score, metadata["dense"] the cosine."""
-        signals = self.policy_signals(question, intent)
-        if signals is None:
+        s = self.policy_signals(question, intent)
+        if s is None:
             return []
-        s = signals
         ranked = rank(s.question, s.indexed, s.dense, s.texts, s.section, s.alone, s.heading, s.first, s.reader)
         out = [Passage(s.texts[r.index], round(r.score, 4),
                        {**s.hits[r.index].metadata, "dense": r.dense, "lexical": r.lexical, "kind": r.kind})
@@ -195,8 +197,7 @@ class KnowledgeAnswers:
         section = section_scores([(h.metadata.get("source", ""), h.metadata.get("section", "")) for h in hits],
                                  [((c.metadata.get("source", ""), c.metadata.get("section", "")), c.score) for c in chunks])
         alone, heading = self._similarities(self.products.embedder, question, [texts, headings])
-        read_alone, read_heading = self._similarities(self.reader, question, [texts, headings])
-        reader = (read_alone, read_heading) if read_alone is not None and read_heading is not None else None
+        reader = self._reader_similarities(question, [texts, headings])
         return Signals(question, hits, [h.text for h in hits], texts, [h.score for h in hits], section, alone, heading,
                        section_openers(hits), reader)
 
@@ -215,6 +216,16 @@ class KnowledgeAnswers:
         query = f"{TOPICS[intent]}: {question}" if intent in TOPICS else question
         chunks = self.retriever.search(query, k=max(SECTIONS, self.k), doc_type="policy")
         return chunks, self.retriever.search(query, k=CANDIDATES, doc_type=PASSAGE)
+
+    def _reader_similarities(self, question: str, groups: list[list[str]]) -> tuple[list[float], list[float]] | None:
+        """The passage reader's similarities to the passages and their headings; None without a reader or when it
+        fails (the ranking then reads MiniLM alone: an optional model must not silence a policy answer)."""
+        try:
+            read_alone, read_heading = self._similarities(self.reader, question, groups)
+        except Exception:  # noqa: BLE001 -- any failure of the optional model
+            log.exception("passage reader failed; ranking with MiniLM alone")
+            return None
+        return (read_alone, read_heading) if read_alone is not None and read_heading is not None else None
 
     def _similarities(self, embedder: Embedder | None, question: str, groups: list[list[str]]
                       ) -> list[list[float] | None]:

@@ -137,3 +137,15 @@ def test_the_passage_reader_re_reads_every_passage_once_and_joins_the_ranking():
     assert ranked[0].text == "We reply to return requests within 2 business days."
     service.policy_passages("can I return it", "policy_returns")
     assert service.reader.calls == 1  # passages and headings embedded once, apart from MiniLM's own vectors
+
+
+class BrokenReader(FakeEmbedder):
+    def embed_documents(self, texts):
+        raise MemoryError("the reader died")
+
+
+def test_a_failing_passage_reader_leaves_the_minilm_ranking_answering():
+    service, _ = make_indexed()
+    service.reader = BrokenReader()
+    answer = service.policy("how do I ask for a return", "policy_returns")
+    assert answer.kind == "policy" and "You can ask for a return by email." in answer.text

