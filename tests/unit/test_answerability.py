@@ -5,6 +5,7 @@ import pytest
 from bot.knowledge.answerability import FEATURES, Model, features
 from bot.knowledge.answerability_model import MODEL
 from bot.knowledge.ranking import rank
+from bot.services.knowledge import CONFIDENT, TENTATIVE
 from eval.answerability import auc, fit, tiers
 
 TEXTS = ["Returns: You can return items within 30 days of delivery.",
@@ -44,7 +45,7 @@ def test_the_shipped_model_has_a_weight_for_every_feature_and_favours_a_clear_ma
     assert all(s > 0 for s in MODEL.scales)
     clear = signals("how many days do I have to return an item", [0.8, 0.2, 0.1]) | {"score": 2.6, "cover": 1.0}
     vague = signals("do you price match loyalty points", [0.3, 0.29, 0.28]) | {"score": 1.0, "cover": 0.0}
-    assert MODEL.probability(clear) > 0.8 > 0.2 > MODEL.probability(vague)
+    assert MODEL.probability(clear) > CONFIDENT > TENTATIVE > MODEL.probability(vague)
 
 
 def rows(pairs, store="s"):

@@ -44,6 +44,9 @@ def test_a_question_without_a_time_span_does_not_ask_for_a_duration(question):
     ({"amount"}, "Express shipping is always $19.95.", True),
     ({"amount"}, "Express shipping is not available to PO boxes.", False),
     ({"list", "rule"}, "We accept: Visa; PayPal; gift cards.", True),  # the most specific kind decides
+    ({"rule"}, "The user needs to confirm the reason for cancellation.", True),  # "needs to", not only "need to"
+    ({"rule"}, "A signature is required on delivery.", True),
+    ({"rule"}, "Our team reads every message.", False),
     (set(), "Anything at all.", False),
 ])
 def test_a_passage_matches_when_it_holds_the_wanted_kind(wanted, text, matches):
