@@ -21,7 +21,9 @@ if [[ ! -d $OUT/src/llama_cpp_python-$VERSION ]]; then
 fi
 SRC=$OUT/src/llama_cpp_python-$VERSION/vendor/llama.cpp
 # No web UI (it would be fetched from the network) and no HTTPS (the server listens on loopback only).
-nice -n 19 cmake -S "$SRC" -B "$OUT/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+# Not -march=native: on a virtual machine that reports AMX and AVX-512 the native build died with "Illegal
+# instruction" as its threads started; AVX2/FMA/F16C (ggml's portable default) runs on any x86-64-v3 CPU.
+nice -n 19 cmake -S "$SRC" -B "$OUT/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=OFF \
   -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF \
   -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON >"$OUT/build.log"
 nice -n 19 cmake --build "$OUT/build" --target llama-server -j "$(nproc)" >>"$OUT/build.log"
