@@ -109,8 +109,8 @@ HAS = {
     "amount": re.compile(r"\$\s?\d|\bfree\b|\bno (?:fees?|charges?)\b|\bnothing at all\b|\bcosts?\b|\bpay\b"
                          r"|\byour responsibility\b", re.I),
     "list": re.compile(r";|,[^,]+,[^,]+|\beither\b[^.]*\bor\b|:\s", re.I),
-    "rule": re.compile(r"\b(?:only|must|cannot|can't|can not|not|never|can be|may|allowed|need to|have to"
-                       r"|required?|as long as|unless|needs to|has to|is required)\b", re.I),
+    "rule": re.compile(r"\b(?:only|must|cannot|can't|can not|not|never|can be|may|allowed|needs? to|ha(?:ve|s) to"
+                       r"|required?|as long as|unless)\b", re.I),
     "yes_no": re.compile(r"\bwe (?:do not|don't|never|only|can't|cannot|do|ship|accept|offer|take|post|deliver)\b"
                          r"|\b(?:yes|no)\b", re.I),
 }
