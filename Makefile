@@ -3,9 +3,12 @@ SHELL := /bin/bash
 STORE ?= knowledge/demo_store
 TAU_STORE ?= ../shared/datasets/tau_retail
 # Stores the answerability scorer is fitted on besides the two above (eval/answerability.py), and stores written by
-# outside testers and frozen before any tuning, reported apart as held-out (make eval).
-FIT_STORES ?= knowledge/volt_and_wire knowledge/sprout_house knowledge/spoke_and_chain knowledge/glow_apothecary
-HELDOUT_STORES ?= knowledge/leaf_and_kettle knowledge/paws_pantry knowledge/oak_and_hearth knowledge/tiny_tots_toys knowledge/summit_outfitters
+# outside testers and frozen before any tuning, reported apart as held-out (make eval). oak_and_hearth was held out
+# until its first measurement (2026-12-01) and is now a fitting store: its failures were read to find error classes.
+FIT_STORES ?= knowledge/volt_and_wire knowledge/sprout_house knowledge/spoke_and_chain knowledge/glow_apothecary \
+  knowledge/oak_and_hearth
+HELDOUT_STORES ?= knowledge/leaf_and_kettle knowledge/paws_pantry knowledge/tiny_tots_toys knowledge/summit_outfitters \
+  knowledge/fret_and_bow
 export SHOPBOT_STORE_DIR := $(abspath $(STORE))
 export RASA_TELEMETRY_ENABLED := false
 export RASA_CACHE_DIRECTORY := $(CURDIR)/var/rasa-cache

@@ -6,7 +6,7 @@ formal terms and conditions score low even when the passage is right, and a ques
 ("do you price match?") can score high against a passage that shares its words. Over the ranking's own
 signals (the similarities, the key terms the passage holds, the question's words the store never uses,
 how far ahead of the next passage it is, whether dense and lexical ranking agree) a scorer fitted on
-labelled questions of four stores separates the two better than the fused score on a store it never saw
+labelled questions of the fitting stores separates the two better than the fused score on a store it never saw
 (eval/answerability.py fits it and measures it store by store; the weights are in answerability_model.py).
 """
 from __future__ import annotations

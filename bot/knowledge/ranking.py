@@ -43,7 +43,7 @@ STOPWORDS = frozenset(
     "i me my mine we us our you your it its this that these those there here what which who whom how when "
     "where why can could would should will shall may might must have has had not no yes so than then too very "
     "just about into out up down over again any all some such only own same other more most s t "
-    "please thanks thank hi hello get got let want wants need".split()
+    "please thanks thank hi hello get got let want wants need soon".split()
 )
 
 # The shop's everyday vocabulary, each group read as one term, so "send it back" meets "return" and
@@ -70,6 +70,19 @@ SYNONYMS = {
     "afterpay": "instalment", "klarna": "instalment", "affirm": "instalment", "pay later": "instalment",
     "pay-later": "instalment", "spread the cost": "instalment", "split the cost": "instalment",
     "monthly payments": "instalment", "finance": "instalment", "financing": "instalment",
+    "phone": "phone", "telephone": "phone", "call": "phone", "ring me": "phone", "ring you": "phone", "ring us": "phone",
+    "reschedule": "reschedule", "rearrange": "reschedule", "postpone": "reschedule", "push back": "reschedule",
+    "push it back": "reschedule", "another day": "reschedule", "different day": "reschedule",
+    "custom": "custom", "bespoke": "custom", "made to order": "custom", "made-to-order": "custom",
+    "custom-made": "custom", "tailor-made": "custom", "personalised": "custom", "personalized": "custom",
+    "made specially": "custom", "made especially": "custom", "engraved": "custom", "monogrammed": "custom",
+    "change my mind": "mind", "change your mind": "mind", "changed my mind": "mind", "changed your mind": "mind",
+    "change of mind": "mind", "second thoughts": "mind", "cooling-off": "mind", "cooling off": "mind",
+    "reason": "reason", "say why": "reason", "tell you why": "reason", "explain why": "reason", "give a reason": "reason",
+    "express": "express", "expedited": "express", "priority": "express", "rush": "express", "next-day": "express",
+    "next day": "express", "overnight": "express", "fast": "express", "faster": "express", "fastest": "express",
+    "quick": "express", "quicker": "express", "quickest": "express", "speedy": "express", "urgent": "express",
+    "urgently": "express", "how fast": "soon", "how quick": "soon", "how quickly": "soon",
     "damaged": "damage", "damage": "damage", "broken": "damage", "smashed": "damage", "cracked": "damage",
     "shattered": "damage", "crushed": "damage", "dented": "damage", "in bits": "damage", "in pieces": "damage",
 }
@@ -89,7 +102,7 @@ WANTS = {
         r"(?:ago|later|old|after)\b|\b(?:after|past|over)\s+(?:a|an|one|two|three|four|five|six|\d+)\s+"
         r"(?:days?|weeks?|months?|years?)\b", re.I),
     "amount": re.compile(
-        r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharges?\b|\bspend\b|\bminimum\b|\bthreshold\b"
+        r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge[sd]?\b|\bspend\b|\bminimum\b|\bthreshold\b"
         r"|\bfree\b|\bpay for\b|\bwho (?:pays|covers)\b|\b(?:have|need) to pay\b|\bpay to\b", re.I),
     "list": re.compile(
         r"\b(?:which|what) (?:kinds?|types?|sorts?|payment|cards?|methods?|options?|reasons?|items?|things"
@@ -104,9 +117,12 @@ HAS = {
     "duration": re.compile(
         r"\b\d+(?:\s*(?:–|-|to)\s*\d+)?(?:\s*|-)(?:business |working |calendar )?(?:days?|hours?|weeks?|months?|years?)\b"
         r"|\b(?:one|two|three|four|five|six|seven|ten|fourteen|thirty)[- ](?:day|week|month|year)s?\b"
-        r"|\binstant(?:ly)?\b|\bimmediately\b|\bsame (?:day|afternoon)\b|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)"
+        r"|\bfortnight\b|\binstant(?:ly)?\b|\bimmediately\b|\bsame (?:day|afternoon)\b|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)"
         r"|\bforever\b|\bnever expire|\bdo not expire\b|\bbefore the\b|\bwithin\b|\buntil\b", re.I),
-    "amount": re.compile(r"\$\s?\d|\bfree\b|\bno (?:fees?|charges?)\b|\bnothing at all\b|\bcosts?\b|\bpay\b"
+    # any currency, written as a sign or a code or a word, and a share ("a 30% deposit")
+    "amount": re.compile(r"[$£€¥₹]\s?\d|\b(?:usd|gbp|eur|cad|aud|nzd|chf)\s?\d|\d\s?(?:%|per ?cent\b"
+                         r"|(?:usd|gbp|eur|cad|aud|nzd|chf|dollars?|pounds?|euros?|pence)\b)"
+                         r"|\bfree\b|\bno (?:fees?|charges?)\b|\bnothing at all\b|\bcosts?\b|\bcharged\b|\bpay\b"
                          r"|\byour responsibility\b", re.I),
     "list": re.compile(r";|,[^,]+,[^,]+|\beither\b[^.]*\bor\b|:\s", re.I),
     "rule": re.compile(r"\b(?:only|must|cannot|can't|can not|not|never|can be|may|allowed|needs? to|ha(?:ve|s) to"
@@ -117,8 +133,9 @@ HAS = {
 
 
 # A sentence about the page or section itself, not about the shop's rules; or an introduction that points
-# to what follows ("Life happens... Here's what we can do.").
-META = re.compile(r"^\W*(?:this|the following|on this)\s+(?:page|section|policy|document|article|guide)\b[^.]*?"
+# to what follows ("Life happens... Here's what we can do."). Any sentence of the passage: a page's lead
+# paragraph often opens with a sentence of scene-setting and ends with "This page explains ...".
+META = re.compile(r"(?:^|[.!?]\s+)\W*(?:this|the following|on this)\s+(?:page|section|policy|document|article|guide)\b[^.]*?"
                   r"\b(?:explains?|describes?|covers?|sets? out|outlines?|tells? you|lists?|summari[sz]es?|find)\b"
                   r"|\bhere(?:'s|’s| is| are) (?:what|how)\b[^.!?]*[.!:]?\s*$", re.I)
 

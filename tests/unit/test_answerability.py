@@ -45,7 +45,10 @@ def test_the_shipped_model_has_a_weight_for_every_feature_and_favours_a_clear_ma
     assert all(s > 0 for s in MODEL.scales)
     clear = signals("how many days do I have to return an item", [0.8, 0.2, 0.1]) | {"score": 2.6, "cover": 1.0}
     vague = signals("do you price match loyalty points", [0.3, 0.29, 0.28]) | {"score": 1.0, "cover": 0.0}
-    assert MODEL.probability(clear) > CONFIDENT > TENTATIVE > MODEL.probability(vague)
+    vaguer = vague | {"score": 0.8}
+    # a clear match is answered; a vague one never as sure (at most "not sure"); a vaguer one is "don't know"
+    assert MODEL.probability(clear) > CONFIDENT > MODEL.probability(vague) > MODEL.probability(vaguer)
+    assert TENTATIVE > MODEL.probability(vaguer)
 
 
 def rows(pairs, store="s"):

@@ -43,6 +43,11 @@ def test_a_question_without_a_time_span_does_not_ask_for_a_duration(question):
     ({"duration"}, "Every product comes with a 2-year limited warranty.", True),  # "2-year" is a duration too
     ({"amount"}, "Express shipping is always $19.95.", True),
     ({"amount"}, "Express shipping is not available to PO boxes.", False),
+    ({"amount"}, "White glove delivery is charged at a flat £39 per order.", True),  # any currency, not only $
+    ({"amount"}, "Shipping to Germany costs 12 EUR.", True),
+    ({"amount"}, "A deposit of 30% is taken when you order.", True),  # a share of the price is an amount
+    ({"amount"}, "Orders placed before 1 p.m. go out the same day.", False),  # a clock time is not pence
+    ({"duration"}, "Tell us within a fortnight.", True),
     ({"list", "rule"}, "We accept: Visa; PayPal; gift cards.", True),  # the most specific kind decides
     ({"rule"}, "The user needs to confirm the reason for cancellation.", True),  # "needs to", not only "need to"
     ({"rule"}, "A signature is required on delivery.", True),
@@ -102,6 +107,9 @@ def test_a_passage_without_the_asked_duration_falls_behind_one_that_has_it():
     ("This policy covers items bought online and in store.", True),
     ("Gift cards cannot be combined with another payment method.", False),
     ("Pages of the manual explain how to pitch the tent.", False),
+    # a page's lead paragraph: scene-setting, then the sentence about the page
+    ("A new sofa is something you live with for years. This page explains what delivery costs.", True),
+    ("Delivery costs $5. The page you ordered from explains the fabric.", False),
 ])
 def test_a_sentence_about_the_page_itself_is_recognised(text, meta):
     assert bool(META.search(text)) is meta
@@ -121,9 +129,19 @@ def test_a_sentence_about_the_page_itself_gives_way_to_a_rule():
     ("is there afterpay so i can spread the cost", "Pay in 4 instalments with no interest."),
     ("can i use my amex", "We accept Visa, Mastercard and American Express."),
     ("my mug came in bits", "Tell us within 48 hours if anything arrives damaged."),
+    ("how soon will somebody ring me", "Our team will telephone you within two working days."),
+    ("can i push it back to another day", "You can rearrange your delivery free of charge."),
+    ("what do i put down on something made specially for me", "A deposit is taken on made-to-order items."),
+    ("i'm having second thoughts, how long have i got", "You can change your mind within 14 days."),
+    ("do I have to say why I want to cancel?", "Confirm the reason for cancellation."),
+    ("price of fast delivery?", "Express shipping is always $19.95."),
 ])
 def test_everyday_words_meet_the_words_of_the_page(question, text):
     assert set(terms(question)) & set(terms(text)) - {"ship"}
+
+
+def test_asking_how_fast_is_a_question_of_time_not_of_express_delivery():
+    assert "express" not in terms("how fast will my refund arrive?") and "express" in terms("the fastest option")
 
 
 def test_a_country_inside_another_word_or_an_everyday_word_is_not_a_country():
