@@ -15,7 +15,7 @@ _LEADING = [re.compile(p + _SEP, re.I) for p in (
     r"^(?:hi|hello|hey|hiya|heya|howdy|greetings|yo|good (?:morning|afternoon|evening|day))"
     r"(?: (?:there|team|all|guys|folks|everyone))*\b",
     r"^(?:(?:so|ok|okay|um|uh|well),? )?(?:(?:i (?:have|had|'ve got)|i've got|got|just) )?(?:a |one )?"
-    r"(?:quick |small |little |simple )?(?:question|query)(?: for you)?\b",
+    r"(?:quick |small |little |simple )?(?:question|query|q)(?: for you)?\b",
     r"^(?:sorry to (?:bother|trouble) you|excuse me|pardon me)(?:,? but)?\b",
     r"^(?:i was wondering|i'm wondering|i wonder|just wondering|can you tell me|could you tell me|"
     r"please tell me|do you know)(?: if| whether)?\b",
