@@ -86,7 +86,9 @@ SYNONYMS = {
     "damaged": "damage", "damage": "damage", "broken": "damage", "smashed": "damage", "cracked": "damage",
     "shattered": "damage", "crushed": "damage", "dented": "damage", "in bits": "damage", "in pieces": "damage",
 }
-_PHRASES = sorted((k for k in SYNONYMS if " " in k), key=len, reverse=True)
+# Longest first, whole words only: "ring you" is a phrase, "bring your receipt" is not
+_PHRASES = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in sorted((k for k in SYNONYMS if " " in k),
+                                                                       key=len, reverse=True)) + r")\b")
 _SEND_BACK = re.compile(r"\b(?:send|sending|sent|ship|shipping|post|mail|give|giving|bring|take|taking|hand)"
                         r"(?: (?:it|them|this|that|stuff|something|things"
                         r"|items?|an? \w+|my \w+|the \w+))? back\b")
@@ -168,8 +170,7 @@ def _terms(text: str) -> tuple[str, ...]:
     # Cached: every policy question ranks the same few hundred passages, twice (ranking and answerability).
     low = _SEND_BACK.sub(" return ", text.lower().replace("’", "'"))
     low = country_pattern().sub(" international ", low)
-    for phrase in _PHRASES:
-        low = low.replace(phrase, f" {SYNONYMS[phrase]} ")
+    low = _PHRASES.sub(lambda m: f" {SYNONYMS[m.group(0)]} ", low)
     out = []
     for word in re.findall(r"[a-z0-9$]+(?:[-'][a-z0-9]+)*", low):
         word = word.split("'")[0]

@@ -140,6 +140,10 @@ def test_everyday_words_meet_the_words_of_the_page(question, text):
     assert set(terms(question)) & set(terms(text)) - {"ship"}
 
 
+def test_a_phrase_is_read_only_as_whole_words():
+    assert "phone" not in terms("please bring your receipt") and "phone" in terms("we will ring you")
+
+
 def test_asking_how_fast_is_a_question_of_time_not_of_express_delivery():
     assert "express" not in terms("how fast will my refund arrive?") and "express" in terms("the fastest option")
 
