@@ -82,6 +82,7 @@ SYNONYMS = {
     "express": "express", "expedited": "express", "priority": "express", "rush": "express", "next-day": "express",
     "next day": "express", "overnight": "express", "fast": "express", "faster": "express", "fastest": "express",
     "quick": "express", "quicker": "express", "quickest": "express", "speedy": "express", "urgent": "express",
+    # ...but "how fast / how quickly" asks how long something takes: folded to "soon", a stop word, so dropped
     "urgently": "express", "how fast": "soon", "how quick": "soon", "how quickly": "soon",
     "damaged": "damage", "damage": "damage", "broken": "damage", "smashed": "damage", "cracked": "damage",
     "shattered": "damage", "crushed": "damage", "dented": "damage", "in bits": "damage", "in pieces": "damage",
